@@ -1,0 +1,364 @@
+"""The application service: its command methods are the only way to change anything.
+
+Each command loads the aggregates it needs, lets them enforce the rules, and saves their events
+together. Writes to one aggregate are serialised inside the process (a striped lock keyed by
+aggregate id), and conflicts with other processes are retried a bounded number of times with
+jitter, then reported: a vote is never lost or counted twice.
+"""
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from uuid import UUID, NAMESPACE_URL, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import RecordConflictError
+from eventsourcing.utils import Environment
+
+from domain.contribution import Contribution, checked_scores, checked_tags
+from domain.errors import ConcurrencyConflict, InvalidValue, NotFound
+from domain.group import Group
+from domain.proposal import Proposal
+from domain.rules import DecisionRule
+from domain.texts import TextStore, checked_text
+
+MAX_ATTEMPTS = 8
+ID_NAMESPACE = uuid5(NAMESPACE_URL, "https://reciproca.example/ids")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a command did: the id of the thing it concerns and the log position of its last
+    event (a query may wait for the read models to pass it). `decision` answers a close."""
+
+    id: str
+    position: int
+    decision: dict | None = None
+
+
+def as_person_id(value: object, field: str = "actor") -> str:
+    """People are named by opaque UUID strings, in canonical form."""
+    try:
+        return str(UUID(str(value)))
+    except ValueError:
+        raise InvalidValue(f"{field} must be a person's id (a UUID), not {value!r}", field) from None
+
+
+class _StripedLocks:
+    """A fixed set of locks; an aggregate id always maps to the same one."""
+
+    def __init__(self, stripes: int = 64):
+        self._locks = [threading.Lock() for _ in range(stripes)]
+
+    def holding(self, *ids: UUID) -> "_Held":
+        return _Held(sorted({hash(i) % len(self._locks) for i in ids}), self._locks)
+
+
+class _Held:
+    def __init__(self, stripes: list[int], locks: list[threading.Lock]):
+        self._locks = [locks[s] for s in stripes]  # always taken in the same order: no deadlock
+
+    def __enter__(self) -> None:
+        for lock in self._locks:
+            lock.acquire()
+
+    def __exit__(self, *exc) -> None:
+        for lock in reversed(self._locks):
+            lock.release()
+
+
+class Reciproca(Application):
+    """The decision log of co-production groups."""
+
+    name = "Reciproca"
+
+    def __init__(self, env: Mapping[str, str], *, texts: TextStore,
+                 clock: Callable[[], datetime] | None = None):
+        self.texts = texts
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._last_time = datetime.min.replace(tzinfo=timezone.utc)
+        self._time_lock = threading.Lock()
+        self._locks = _StripedLocks()
+        super().__init__(env)
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        """Only the settings given, never the process environment: a stray variable must not
+        point the library at another database."""
+        return Environment(name, dict(env or {}))
+
+    # Groups and members ------------------------------------------------------------------
+
+    def found_group(self, *, actor: str, name: str, purpose: str, category: str,
+                    founder_name: str, decision_rule: Mapping, request_id: str | None = None
+                    ) -> Recorded:
+        actor = as_person_id(actor)
+        rule = _rule(decision_rule)
+        group_id = self._new_id("group", request_id)
+        texts = {"name": self._keep(name, "name"), "purpose": self._keep(purpose, "purpose"),
+                 "founder_name": self._keep(founder_name, "display_name")}
+
+        def attempt():
+            return [Group.found(id=group_id, actor=actor, rule=rule, category=category,
+                                at=self._now(), **texts)]
+
+        return self._create(group_id, attempt)
+
+    def admit_member(self, group_id: object, *, actor: str, member_id: str, display_name: str,
+                     category: str, role: str = "member") -> Recorded:
+        actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
+        name = self._keep(display_name, "display_name")
+        return self._change_group(group_id, lambda group, at: group.admit(
+            actor=actor, member_id=member_id, display_name=name, category=category, role=role,
+            at=at), result_id=member_id)
+
+    def leave_group(self, group_id: object, *, actor: str, member_id: str) -> Recorded:
+        actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
+        return self._change_group(group_id, lambda group, at: group.leave(
+            actor=actor, member_id=member_id, at=at), result_id=member_id)
+
+    def change_category(self, group_id: object, *, actor: str, member_id: str,
+                        category: str) -> Recorded:
+        actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
+        return self._change_group(group_id, lambda group, at: group.change_category(
+            actor=actor, member_id=member_id, category=category, at=at), result_id=member_id)
+
+    def change_role(self, group_id: object, *, actor: str, member_id: str, role: str,
+                    action: str) -> Recorded:
+        actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
+        return self._change_group(group_id, lambda group, at: group.change_role(
+            actor=actor, member_id=member_id, role=role, action=action, at=at),
+            result_id=member_id)
+
+    # Proposals ---------------------------------------------------------------------------
+
+    def table_proposal(self, group_id: object, *, actor: str, title: str, body: str, scope: str,
+                       kind: str = "ordinary", rule: Mapping | None = None,
+                       change: Mapping | None = None, request_id: str | None = None
+                       ) -> Recorded:
+        actor = as_person_id(actor)
+        own_rule = None if rule is None else _rule(rule)
+        change = _person_ids_in(change)
+        proposal_id = self._new_id("proposal", request_id)
+        title_ref, body_ref = self._keep(title, "title"), self._keep(body, "body")
+
+        def attempt():
+            group = self._load(group_id, Group)
+            return [Proposal.table(id=proposal_id, group=group, actor=actor, title=title_ref,
+                                   body=body_ref, scope=scope, kind=kind, rule=own_rule,
+                                   change=change, at=self._now(group))]
+
+        return self._create(proposal_id, attempt)
+
+    def amend_proposal(self, proposal_id: object, *, actor: str, title: str, body: str
+                       ) -> Recorded:
+        actor = as_person_id(actor)
+        title_ref, body_ref = self._keep(title, "title"), self._keep(body, "body")
+        pid = _uuid(proposal_id, "proposal")
+
+        def attempt():
+            proposal = self._load(pid, Proposal)
+            proposal.amend(actor=actor, title=title_ref, body=body_ref, at=self._now(proposal))
+            return [proposal]
+
+        return self._save(pid, [pid], attempt)
+
+    def cast_vote(self, proposal_id: object, *, actor: str, position: str,
+                  reason: str | None = None, voter: str | None = None,
+                  request_id: str | None = None) -> Recorded:
+        """Vote, or change one's vote (the latest counts). A chair, facilitator or note-taker may
+        record the vote of a `voter` present in person."""
+        actor = as_person_id(actor)
+        voter = actor if voter is None else as_person_id(voter, "voter")
+        reason_ref = self._keep(reason, "reason", required=False)
+        pid = _uuid(proposal_id, "proposal")
+
+        def attempt():
+            proposal = self._load(pid, Proposal)
+            if request_id and request_id in proposal.request_ids:
+                return []
+            group = self._load(proposal.group_id, Group)
+            proposal.cast_vote(group=group, actor=actor, voter=voter, position=position,
+                               reason=reason_ref, request_id=request_id,
+                               at=self._now(group, proposal))
+            return [proposal]
+
+        return self._save(pid, [pid], attempt)
+
+    def close_proposal(self, proposal_id: object, *, actor: str,
+                       request_id: str | None = None) -> Recorded:
+        """Decide the proposal and record the decision in the group in one write: a concurrent
+        membership change makes the write conflict and the decision is taken again."""
+        actor = as_person_id(actor)
+        pid = _uuid(proposal_id, "proposal")
+        group_id = self._load(pid, Proposal).group_id
+
+        def attempt():
+            proposal = self._load(pid, Proposal)
+            if request_id and request_id in proposal.request_ids:
+                return []
+            group = self._load(group_id, Group)
+            at = self._now(group, proposal)
+            decision = proposal.close(group=group, actor=actor, request_id=request_id, at=at)
+            group.record_decision(actor=actor, proposal_id=str(pid), decision=decision,
+                                  kind=proposal.kind, change=proposal.change, at=at)
+            return [proposal, group]
+
+        done = self._save(pid, [pid, UUID(group_id)], attempt)
+        return Recorded(done.id, done.position, self._load(pid, Proposal).decision)
+
+    def withdraw_proposal(self, proposal_id: object, *, actor: str) -> Recorded:
+        actor = as_person_id(actor)
+        pid = _uuid(proposal_id, "proposal")
+
+        def attempt():
+            proposal = self._load(pid, Proposal)
+            proposal.withdraw(actor=actor, at=self._now(proposal))
+            return [proposal]
+
+        return self._save(pid, [pid], attempt)
+
+    # Contributions -----------------------------------------------------------------------
+
+    def offer_asset(self, group_id: object, *, actor: str, description: str,
+                    tags: list[str] | None = None, request_id: str | None = None) -> Recorded:
+        return self._contribute(group_id, Contribution.AssetOffered, actor, request_id,
+                                description=self._keep(description, "description"),
+                                tags=checked_tags(tags))
+
+    def give_support(self, group_id: object, *, actor: str, to_member_id: str, description: str,
+                     request_id: str | None = None) -> Recorded:
+        to_member_id = as_person_id(to_member_id, "to_member_id")
+        if to_member_id == as_person_id(actor):
+            raise InvalidValue("support is given to another member", "to_member_id")
+        return self._contribute(group_id, Contribution.SupportGiven, actor, request_id,
+                                to_member_id=to_member_id,
+                                description=self._keep(description, "description"))
+
+    def take_on_task(self, group_id: object, *, actor: str, description: str,
+                     request_id: str | None = None) -> Recorded:
+        return self._contribute(group_id, Contribution.TaskTakenOn, actor, request_id,
+                                description=self._keep(description, "description"))
+
+    def reflect(self, group_id: object, *, actor: str, scores: Mapping[str, int],
+                comment: str | None = None, request_id: str | None = None) -> Recorded:
+        return self._contribute(group_id, Contribution.ReflectionRecorded, actor, request_id,
+                                scores=checked_scores(scores),
+                                comment=self._keep(comment, "comment", required=False))
+
+    # Queries -----------------------------------------------------------------------------
+
+    def group(self, group_id: object) -> Group:
+        return self._load(group_id, Group)
+
+    def proposal(self, proposal_id: object) -> Proposal:
+        return self._load(proposal_id, Proposal)
+
+    def contribution(self, contribution_id: object) -> Contribution:
+        return self._load(contribution_id, Contribution)
+
+    # Plumbing ----------------------------------------------------------------------------
+
+    def _contribute(self, group_id, event_class, actor, request_id, **details) -> Recorded:
+        actor = as_person_id(actor)
+        contribution_id = self._new_id("contribution", request_id)
+
+        def attempt():
+            group = self._load(group_id, Group)
+            return [Contribution.record(event_class, id=contribution_id, group=group,
+                                        actor=actor, at=self._now(group), **details)]
+
+        return self._create(contribution_id, attempt)
+
+    def _change_group(self, group_id, change: Callable[[Group, datetime], None],
+                      result_id: str) -> Recorded:
+        gid = _uuid(group_id, "group")
+
+        def attempt():
+            group = self._load(gid, Group)
+            change(group, self._now(group))
+            return [group]
+
+        done = self._save(gid, [gid], attempt)
+        return Recorded(result_id, done.position)
+
+    def _create(self, new_id: UUID, attempt) -> Recorded:
+        """Save a new aggregate; an id derived from a repeated request id that already exists
+        means the first request succeeded, so answer as it would have."""
+        if self._exists(new_id):
+            return Recorded(str(new_id), self.recorder.max_notification_id() or 0)
+        return self._save(new_id, [new_id], attempt, created=new_id)
+
+    def _save(self, subject: UUID, lock_ids: list[UUID], attempt,
+              created: UUID | None = None) -> Recorded:
+        with self._locks.holding(*lock_ids):
+            for n in range(MAX_ATTEMPTS):
+                aggregates = attempt()
+                try:
+                    recordings = self.save(*aggregates)
+                except RecordConflictError:
+                    if created and self._exists(created):
+                        return Recorded(str(subject), self.recorder.max_notification_id() or 0)
+                    time.sleep(random.uniform(0, 0.005 * 2**n))
+                    continue
+                position = (recordings[-1].notification.id if recordings
+                            else self.recorder.max_notification_id() or 0)
+                return Recorded(str(subject), position)
+        raise ConcurrencyConflict(
+            f"the change kept conflicting with others after {MAX_ATTEMPTS} attempts; try again")
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def _load(self, aggregate_id: object, kind: type):
+        label = kind.__name__.lower()
+        try:
+            aggregate = self.repository.get(_uuid(aggregate_id, label))
+        except AggregateNotFoundError:
+            aggregate = None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"there is no {label} with id {aggregate_id}", f"{label}_id")
+        return aggregate
+
+    def _now(self, *aggregates) -> datetime:
+        """The clock's time, never earlier than any time this process or these aggregates have
+        already recorded: event times within a group do not go backwards."""
+        with self._time_lock:
+            self._last_time = max(self._clock(), self._last_time,
+                                  *(a.modified_on for a in aggregates))
+            return self._last_time
+
+    def _keep(self, text: object, field: str, *, required: bool = True) -> dict | None:
+        checked = checked_text(text, field, required=required)
+        return None if checked is None else self.texts.keep(checked)
+
+    @staticmethod
+    def _new_id(kind: str, request_id: str | None) -> UUID:
+        """Ids of created things derive from the caller's request id, so a retried request
+        finds what the first one created instead of creating it twice."""
+        return uuid5(ID_NAMESPACE, f"{kind}:{request_id}") if request_id else uuid4()
+
+
+def _uuid(value: object, label: str) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        raise NotFound(f"there is no {label} with id {value}", f"{label}_id") from None
+
+
+def _rule(data: Mapping) -> DecisionRule:
+    if not isinstance(data, Mapping):
+        raise InvalidValue("decision_rule must give rule, quorum and (for a supermajority) "
+                           "threshold", "decision_rule")
+    unknown = set(data) - {"rule", "quorum", "threshold"}
+    if unknown:
+        raise InvalidValue(f"unknown fields: {', '.join(sorted(unknown))}", "decision_rule")
+    return DecisionRule.parse(data.get("rule"), data.get("quorum"), data.get("threshold"))
+
+
+def _person_ids_in(change: Mapping | None) -> dict | None:
+    if change is None or "member_id" not in change:
+        return None if change is None else dict(change)
+    return {**change, "member_id": as_person_id(change["member_id"], "member_id")}

@@ -1,0 +1,175 @@
+"""The Proposal aggregate: tabled, amended before its first vote, voted on, then closed or
+withdrawn. Its close event records the decision itself, so nothing downstream recomputes it."""
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.aggregate import GroupAggregate
+from domain.errors import AmendmentTooLate, InvalidValue, NotAllowed, ProposalClosed
+from domain.group import Group
+from domain.rules import DecisionRule, decide
+from domain.vocabulary import (
+    CLOSING_ROLES,
+    POSITIONS,
+    PROPOSAL_KINDS,
+    RECORDING_ROLES,
+    SCOPES,
+    checked_code,
+)
+
+OPEN, CLOSED, WITHDRAWN = "open", "closed", "withdrawn"
+
+
+class Proposal(GroupAggregate):
+    TOPIC = "reciproca/Proposal"
+
+    class Created(GroupAggregate.Event, Aggregate.Created):
+        TOPIC = "reciproca/Proposal.Created"
+
+    class Tabled(Created):
+        TOPIC = "reciproca/Proposal.Tabled"
+        title: dict
+        body: dict
+        scope: str
+        kind: str
+        rule: dict
+        change: dict | None
+
+        def apply(self, proposal: "Proposal") -> None:
+            proposal.group_id = self.group_id
+            proposal.proposer = self.actor
+            proposal.versions = [{"title": self.title, "body": self.body}]
+            proposal.scope = self.scope
+            proposal.kind = self.kind
+            proposal.rule = self.rule
+            proposal.change = self.change
+            proposal.status = OPEN
+            proposal.ballots = {}
+            proposal.votes_cast = 0
+            proposal.decision = None
+            proposal.request_ids = set()
+
+    class Amended(GroupAggregate.Event):
+        TOPIC = "reciproca/Proposal.Amended"
+        title: dict
+        body: dict
+
+        def apply(self, proposal: "Proposal") -> None:
+            proposal.versions.append({"title": self.title, "body": self.body})
+
+    class VoteCast(GroupAggregate.Event):
+        """`voter` is whose vote it is; `actor` who recorded it (the same, or a note-taker
+        recording a vote given in person)."""
+
+        TOPIC = "reciproca/Proposal.VoteCast"
+        voter: str
+        position: str
+        reason: dict | None
+        request_id: str | None
+
+        def apply(self, proposal: "Proposal") -> None:
+            proposal.ballots[self.voter] = self.position
+            proposal.votes_cast += 1
+            if self.request_id:
+                proposal.request_ids.add(self.request_id)
+
+    class Closed(GroupAggregate.Event):
+        TOPIC = "reciproca/Proposal.Closed"
+        decision: dict
+        request_id: str | None
+
+        def apply(self, proposal: "Proposal") -> None:
+            proposal.status = CLOSED
+            proposal.decision = self.decision
+            if self.request_id:
+                proposal.request_ids.add(self.request_id)
+
+    class Withdrawn(GroupAggregate.Event):
+        TOPIC = "reciproca/Proposal.Withdrawn"
+
+        def apply(self, proposal: "Proposal") -> None:
+            proposal.status = WITHDRAWN
+
+    @classmethod
+    def table(cls, *, id: UUID, group: Group, actor: str, title: dict, body: dict, scope: str,
+              kind: str, rule: DecisionRule | None, change: dict | None,
+              at: datetime) -> "Proposal":
+        """Table a proposal under the group's rule, or under its own if that is not laxer on
+        quorum. A rule change is always decided under the group's rule in force."""
+        group.require_voting_member(actor)
+        checked_code(scope, SCOPES, "scope")
+        checked_code(kind, PROPOSAL_KINDS, "kind")
+        in_force = group.decision_rule
+        if rule is not None and kind == "rule_change":
+            raise InvalidValue("a rule change is decided under the group's rule in force", "rule")
+        if rule is not None and rule.quorum < in_force.quorum:
+            raise InvalidValue(
+                f"a proposal's quorum may not be lower than the group's ({in_force.quorum})",
+                "quorum")
+        change = cls._checked_change(group, kind, change)
+        return cls._create(cls.Tabled, id=id, actor=actor, group_id=str(group.id), title=title,
+                           body=body, scope=scope, kind=kind,
+                           rule=(rule or in_force).to_data(), change=change, timestamp=at)
+
+    @staticmethod
+    def _checked_change(group: Group, kind: str, change: dict | None) -> dict | None:
+        if kind == "ordinary":
+            if change is not None:
+                raise InvalidValue("an ordinary proposal changes no role or rule", "kind")
+            return None
+        if not isinstance(change, dict):
+            raise InvalidValue(f"a {kind} proposal must say what it changes", kind)
+        if kind == "rule_change":
+            unknown = set(change) - {"rule", "quorum", "threshold"}
+            if unknown:
+                raise InvalidValue(f"unknown fields: {', '.join(sorted(unknown))}", kind)
+            return DecisionRule.parse(change.get("rule"), change.get("quorum"),
+                                      change.get("threshold")).to_data()
+        if set(change) != {"member_id", "role", "action"}:
+            raise InvalidValue("a role change names member_id, role and action", kind)
+        group.check_role_change(**change)
+        return dict(change)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+    def require_open(self) -> None:
+        if not self.is_open:
+            raise ProposalClosed(f"the proposal is {self.status}: nothing more can happen to it")
+
+    def amend(self, *, actor: str, title: dict, body: dict, at: datetime) -> None:
+        self.require_open()
+        if actor != self.proposer:
+            raise NotAllowed("only the proposer may amend a proposal")
+        if self.votes_cast:
+            raise AmendmentTooLate("a proposal can be amended only until its first vote")
+        self._trigger(self.Amended, actor, at, title=title, body=body)
+
+    def cast_vote(self, *, group: Group, actor: str, voter: str, position: str,
+                  reason: dict | None, request_id: str | None, at: datetime) -> None:
+        self.require_open()
+        checked_code(position, POSITIONS, "position")
+        if actor != voter:
+            group.require_role(actor, RECORDING_ROLES, "record a vote for another member")
+        group.require_voting_member(voter, "voter" if actor != voter else "actor")
+        self._trigger(self.VoteCast, actor, at, voter=voter, position=position, reason=reason,
+                      request_id=request_id)
+
+    def close(self, *, group: Group, actor: str, request_id: str | None, at: datetime) -> dict:
+        """Decide under the rule: the eligible voters are the group's voting members now."""
+        self.require_open()
+        if actor != self.proposer:
+            group.require_role(actor, CLOSING_ROLES, "close a proposal they did not table")
+        rule = group.decision_rule if self.kind == "rule_change" else DecisionRule.from_data(self.rule)
+        decision = decide(rule, group.voting_members(), self.ballots)
+        self._trigger(self.Closed, actor, at, decision=decision, request_id=request_id)
+        return decision
+
+    def withdraw(self, *, actor: str, at: datetime) -> None:
+        self.require_open()
+        if actor != self.proposer:
+            raise NotAllowed("only the proposer may withdraw a proposal")
+        self._trigger(self.Withdrawn, actor, at)

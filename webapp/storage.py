@@ -1,0 +1,42 @@
+"""Where the data lives: the database URL, and opening the application on it."""
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from domain.application import Reciproca
+from domain.settings import library_settings, sqlite_path
+from webapp.texts import SqlTextStore
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("RECIPROCA_INSTANCE_PATH") or Path.cwd() / "instance")
+
+
+def database_url() -> str:
+    """RECIPROCA_DATABASE_URL, or a SQLite file in the instance folder."""
+    return (os.environ.get("RECIPROCA_DATABASE_URL")
+            or f"sqlite:///{instance_path() / 'reciproca.sqlite'}")
+
+
+def open_application(url: str, *, clock: Callable[[], datetime] | None = None,
+                     create_tables: bool = False) -> Reciproca:
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    texts = SqlTextStore(url)
+    if create_tables:
+        texts.create_table()
+    return Reciproca(library_settings(url, create_tables=create_tables), texts=texts,
+                     clock=clock)
+
+
+def initialise(url: str) -> None:
+    """Create every table once (idempotent); other processes open with CREATE_TABLE=no."""
+    close(open_application(url, create_tables=True))
+
+
+def close(app: Reciproca) -> None:
+    app.close()
+    app.texts.close()
