@@ -16,11 +16,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-# Initialise the store, load the demo group when the store is empty, then serve what exists.
+# Initialise the store and load the demo group when the store is empty. The web app that this
+# will then serve is not built yet: see the README.
 run: install
 	$(BIN)/reciproca init
 	$(BIN)/reciproca demo --if-empty
-	$(BIN)/reciproca figures
 
 test: install
 	$(BIN)/python -m pytest

@@ -4,6 +4,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from domain.application import Reciproca
 from domain.settings import library_settings, sqlite_path
@@ -40,3 +41,11 @@ def initialise(url: str) -> None:
 def close(app: Reciproca) -> None:
     app.close()
     app.texts.close()
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
