@@ -76,3 +76,17 @@ def app(sqlite_url):
 def person():
     """A new opaque person id each call."""
     return lambda: str(uuid.uuid4())
+
+
+@pytest.fixture
+def app_on():
+    """Open applications on a URL (each one standing for a process); all closed afterwards."""
+    opened = []
+
+    def opener(url, **options):
+        opened.append(open_application(url, **options))
+        return opened[-1]
+
+    yield opener
+    for application in opened:
+        close(application)

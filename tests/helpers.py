@@ -1,0 +1,35 @@
+"""Small builders shared by the tests: a group with members, and reading the stored log."""
+
+import uuid
+
+MAJORITY = {"rule": "majority", "quorum": "1/2"}
+
+
+def found_group(app, *, rule=MAJORITY, category="service_user"):
+    """A new group; returns (group_id, chair_id)."""
+    chair = str(uuid.uuid4())
+    done = app.found_group(actor=chair, name="Mesa de coproducción", purpose="Salud mental",
+                           category=category, founder_name="Lucía", decision_rule=rule)
+    return done.id, chair
+
+
+def admit(app, group_id, chair, category="professional", role="member"):
+    member = str(uuid.uuid4())
+    app.admit_member(group_id, actor=chair, member_id=member, display_name="Miembro",
+                     category=category, role=role)
+    return member
+
+
+def stored_events(app):
+    """Every stored domain event, in log order."""
+    events, start = [], 1
+    while True:
+        page = app.recorder.select_notifications(start=start, limit=500)
+        if not page:
+            return events
+        events += [app.mapper.to_domain_event(n) for n in page]
+        start = page[-1].id + 1
+
+
+def event_names(app):
+    return [type(e).__name__ for e in stored_events(app)]

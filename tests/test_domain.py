@@ -1,0 +1,255 @@
+"""The group's rules, command by command, through the application service on a real SQLite file."""
+
+import uuid
+
+import pytest
+
+from domain.errors import (
+    AlreadyMember,
+    AmendmentTooLate,
+    InvalidValue,
+    NotAllowed,
+    NotAMember,
+    NotFound,
+    ProposalClosed,
+    UnknownMember,
+)
+from tests.helpers import admit, found_group, stored_events
+
+
+def last(app, name):
+    return [e for e in stored_events(app) if type(e).__name__ == name][-1]
+
+
+def table(app, group_id, actor, **options):
+    return app.table_proposal(group_id, actor=actor, title="Propuesta", body="Texto",
+                              scope=options.pop("scope", "governance"), **options).id
+
+
+def test_the_founder_is_the_first_member_and_chair(app):
+    group_id, chair = found_group(app)
+    assert app.group(group_id).members == {chair: {"category": "service_user",
+                                                   "roles": ["member", "chair"]}}
+    founding = last(app, "RoleAssigned")
+    assert (founding.how, founding.actor, founding.proposal_id) == ("founding", chair, None)
+
+
+def test_only_a_chair_changes_roles_directly_and_the_event_says_who_and_how(app):
+    group_id, chair = found_group(app)
+    member = admit(app, group_id, chair)
+    with pytest.raises(NotAllowed):
+        app.change_role(group_id, actor=member, member_id=member, role="chair", action="assign")
+    app.change_role(group_id, actor=chair, member_id=member, role="note_taker", action="assign")
+    event = last(app, "RoleAssigned")
+    assert (event.actor, event.member_id, event.how, event.proposal_id) == (
+        chair, member, "direct", None)
+    with pytest.raises(InvalidValue):
+        app.change_role(group_id, actor=chair, member_id=member, role="note_taker",
+                        action="assign")
+    app.change_role(group_id, actor=chair, member_id=member, role="note_taker", action="revoke")
+    assert app.group(group_id).members[member]["roles"] == ["member"]
+
+
+def test_a_carried_role_change_applies_itself_citing_the_proposal(app):
+    group_id, chair = found_group(app, category="professional")
+    user = admit(app, group_id, chair, category="service_user")
+    proposal_id = table(app, group_id, user, kind="role_change",
+                        change={"member_id": user, "role": "chair", "action": "assign"})
+    app.cast_vote(proposal_id, actor=chair, position="for")
+    app.cast_vote(proposal_id, actor=user, position="for")
+    assert app.close_proposal(proposal_id, actor=user).decision["outcome"] == "carried"
+    assert app.group(group_id).members[user]["roles"] == ["member", "chair"]
+    event = last(app, "RoleAssigned")
+    assert (event.how, event.proposal_id, event.member_id) == ("proposal", proposal_id, user)
+
+
+def test_a_rejected_role_change_changes_nothing(app):
+    group_id, chair = found_group(app)
+    member = admit(app, group_id, chair)
+    proposal_id = table(app, group_id, member, kind="role_change",
+                        change={"member_id": chair, "role": "chair", "action": "revoke"})
+    app.cast_vote(proposal_id, actor=chair, position="against")
+    app.cast_vote(proposal_id, actor=member, position="for")
+    assert app.close_proposal(proposal_id, actor=member).decision["outcome"] == "rejected"
+    assert "chair" in app.group(group_id).members[chair]["roles"]
+    assert last(app, "DecisionRecorded").change_applied is False
+
+
+def test_a_rule_change_is_decided_under_the_groups_rule_and_then_applies(app):
+    group_id, chair = found_group(app)
+    member = admit(app, group_id, chair)
+    new_rule = {"rule": "supermajority", "threshold": "3/4", "quorum": "2/3"}
+    with pytest.raises(InvalidValue) as refused:
+        table(app, group_id, chair, kind="rule_change", change=new_rule,
+              rule={"rule": "consent", "quorum": "1/2"})
+    assert refused.value.field == "rule"
+    proposal_id = table(app, group_id, chair, kind="rule_change", change=new_rule)
+    app.cast_vote(proposal_id, actor=chair, position="for")
+    app.cast_vote(proposal_id, actor=member, position="abstain")
+    decision = app.close_proposal(proposal_id, actor=chair).decision
+    assert decision["rule"] == {"rule": "majority", "quorum": "1/2"}
+    assert app.group(group_id).rule == {"rule": "supermajority", "quorum": "2/3",
+                                        "threshold": "3/4"}
+    assert last(app, "RuleChanged").proposal_id == proposal_id
+
+
+def test_a_proposal_quorum_may_not_be_laxer_than_the_groups(app):
+    group_id, chair = found_group(app, rule={"rule": "majority", "quorum": "2/3"})
+    with pytest.raises(InvalidValue) as refused:
+        table(app, group_id, chair, rule={"rule": "consensus", "quorum": "1/2"})
+    assert refused.value.field == "quorum"
+    proposal_id = table(app, group_id, chair, rule={"rule": "consensus", "quorum": "3/4"})
+    assert app.proposal(proposal_id).rule == {"rule": "consensus", "quorum": "3/4"}
+
+
+def test_amendments_are_kept_and_only_allowed_before_the_first_vote(app):
+    group_id, chair = found_group(app)
+    member = admit(app, group_id, chair)
+    proposal_id = table(app, group_id, chair)
+    with pytest.raises(NotAllowed):
+        app.amend_proposal(proposal_id, actor=member, title="Otra", body="Otro")
+    app.amend_proposal(proposal_id, actor=chair, title="Versión 2", body="Texto 2")
+    versions = app.proposal(proposal_id).versions
+    assert [app.texts.text(v["title"]) for v in versions] == ["Propuesta", "Versión 2"]
+    app.cast_vote(proposal_id, actor=member, position="abstain")
+    with pytest.raises(AmendmentTooLate):
+        app.amend_proposal(proposal_id, actor=chair, title="Versión 3", body="Texto 3")
+
+
+def test_the_latest_vote_counts_and_the_close_event_records_the_decision(app):
+    group_id, chair = found_group(app)
+    a, b, leaver = (admit(app, group_id, chair) for _ in range(3))
+    observer = admit(app, group_id, chair, role="observer")
+    proposal_id = table(app, group_id, a)
+    app.cast_vote(proposal_id, actor=a, position="against")
+    app.cast_vote(proposal_id, actor=a, position="for", reason="Me convencieron")
+    app.cast_vote(proposal_id, actor=b, position="abstain")
+    app.cast_vote(proposal_id, actor=leaver, position="against")
+    app.leave_group(group_id, actor=leaver, member_id=leaver)
+    with pytest.raises(NotAllowed):
+        app.cast_vote(proposal_id, actor=observer, position="for")
+    closed = app.close_proposal(proposal_id, actor=chair)
+    # eligible: chair, a, b (the leaver is gone, the observer never votes); counted a=for,
+    # b=abstain; turnout 2/3 >= 1/2; for 1 > against 0: carried; a alone is pivotal.
+    assert closed.decision == {
+        "rule": {"rule": "majority", "quorum": "1/2"},
+        "eligible": sorted([chair, a, b]),
+        "counted": {v: p for v, p in sorted({a: "for", b: "abstain"}.items())},
+        "void": [leaver],
+        "tally": {"for": 1, "against": 0, "abstain": 1, "block": 0},
+        "turnout": "2/3",
+        "quorum_met": True,
+        "outcome": "carried",
+        "pivotal": [a],
+    }
+    assert last(app, "Closed").decision == closed.decision
+    with pytest.raises(ProposalClosed):
+        app.cast_vote(proposal_id, actor=b, position="for")
+    with pytest.raises(ProposalClosed):
+        app.close_proposal(proposal_id, actor=chair)
+
+
+def test_who_may_close_and_withdraw(app):
+    group_id, chair = found_group(app)
+    proposer, other = admit(app, group_id, chair), admit(app, group_id, chair)
+    proposal_id = table(app, group_id, proposer)
+    with pytest.raises(NotAllowed):
+        app.close_proposal(proposal_id, actor=other)
+    with pytest.raises(NotAllowed):
+        app.withdraw_proposal(proposal_id, actor=chair)
+    app.withdraw_proposal(proposal_id, actor=proposer)
+    assert app.proposal(proposal_id).status == "withdrawn"
+    with pytest.raises(ProposalClosed):
+        app.cast_vote(proposal_id, actor=other, position="for")
+
+
+def test_a_note_taker_records_an_in_person_vote_a_member_cannot(app):
+    group_id, chair = found_group(app)
+    note_taker, absent = admit(app, group_id, chair), admit(app, group_id, chair)
+    proposal_id = table(app, group_id, chair)
+    with pytest.raises(NotAllowed):
+        app.cast_vote(proposal_id, actor=note_taker, voter=absent, position="for")
+    app.change_role(group_id, actor=chair, member_id=note_taker, role="note_taker",
+                    action="assign")
+    app.cast_vote(proposal_id, actor=note_taker, voter=absent, position="for")
+    vote = last(app, "VoteCast")
+    assert (vote.actor, vote.voter) == (note_taker, absent)
+    assert app.proposal(proposal_id).ballots == {absent: "for"}
+
+
+def test_people_outside_the_group_and_who_left_cannot_act(app):
+    group_id, chair = found_group(app)
+    stranger, leaver = str(uuid.uuid4()), admit(app, group_id, chair)
+    app.leave_group(group_id, actor=leaver, member_id=leaver)
+    for person in (stranger, leaver):
+        with pytest.raises(NotAMember):
+            table(app, group_id, person)
+        with pytest.raises(NotAMember):
+            app.take_on_task(group_id, actor=person, description="Actas")
+    with pytest.raises(UnknownMember):
+        app.change_category(group_id, actor=chair, member_id=stranger, category="carer")
+
+
+def test_membership_admission_and_categories(app):
+    group_id, chair = found_group(app)
+    member = admit(app, group_id, chair, category="community")
+    with pytest.raises(AlreadyMember):
+        app.admit_member(group_id, actor=chair, member_id=member, display_name="Otra vez",
+                         category="carer")
+    with pytest.raises(NotAllowed):
+        admit(app, group_id, member)
+    with pytest.raises(InvalidValue) as refused:
+        admit(app, group_id, chair, category="vecino")
+    assert refused.value.field == "category"
+    app.change_category(group_id, actor=member, member_id=member, category="carer")
+    change = last(app, "CategoryChanged")
+    assert (change.category, change.previous) == ("carer", "community")
+
+
+def test_contributions_name_their_member_and_are_checked(app):
+    group_id, chair = found_group(app)
+    peer = admit(app, group_id, chair, category="carer")
+    asset = app.offer_asset(group_id, actor=peer, description="Diez años cuidando",
+                            tags=["Experiencia", "experiencia", "tiempo"])
+    assert app.contribution(asset.id).member_id == peer
+    assert last(app, "AssetOffered").tags == ["experiencia", "tiempo"]
+    with pytest.raises(InvalidValue):
+        app.give_support(group_id, actor=peer, to_member_id=peer, description="A mí")
+    with pytest.raises(UnknownMember):
+        app.give_support(group_id, actor=peer, to_member_id=str(uuid.uuid4()), description="X")
+    app.give_support(group_id, actor=peer, to_member_id=chair, description="Acompañar")
+    with pytest.raises(InvalidValue) as refused:
+        app.reflect(group_id, actor=peer, scores={"reciprocity": 6})
+    assert refused.value.field == "scores"
+    app.reflect(group_id, actor=peer, scores={"peer_support": 4, "asset_based": 3})
+    assert last(app, "ReflectionRecorded").scores == {"asset_based": 3, "peer_support": 4}
+
+
+@pytest.mark.parametrize("bad, field", [
+    (dict(title=""), "title"),
+    (dict(title="x" * 201), "title"),
+    (dict(scope="everything"), "scope"),
+    (dict(kind="coup"), "kind"),
+    (dict(rule={"rule": "dictatorship", "quorum": "1/2"}), "rule"),
+    (dict(rule={"rule": "majority", "quorum": "3/2"}), "quorum"),
+    (dict(kind="role_change", change={"member_id": "nobody", "role": "chair",
+                                      "action": "assign"}), "member_id"),
+])
+def test_bad_input_names_the_field_and_writes_nothing(app, bad, field):
+    group_id, chair = found_group(app)
+    before = app.recorder.max_notification_id()
+    options = {"title": "Propuesta", "body": "Texto", "scope": "delivery", **bad}
+    with pytest.raises(InvalidValue) as refused:
+        app.table_proposal(group_id, actor=chair, **options)
+    assert refused.value.field == field
+    assert app.recorder.max_notification_id() == before
+
+
+def test_unknown_ids_are_not_found(app):
+    group_id, chair = found_group(app)
+    with pytest.raises(NotFound):
+        app.cast_vote(str(uuid.uuid4()), actor=chair, position="for")
+    with pytest.raises(NotFound):
+        app.cast_vote(group_id, actor=chair, position="for")  # a group is not a proposal
+    with pytest.raises(NotFound):
+        app.group("not-an-id")
