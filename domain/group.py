@@ -24,6 +24,16 @@ from domain.vocabulary import (
 FOUNDING, DIRECT, BY_PROPOSAL = "founding", "direct", "proposal"
 
 
+class RoleChangeEvent(GroupAggregate.Event):
+    """A role assigned or revoked, saying how: at founding, directly by a chair, or as the
+    outcome of a carried proposal (then citing it)."""
+
+    member_id: str
+    role: str
+    how: str
+    proposal_id: str | None
+
+
 class Group(GroupAggregate):
     """A co-production group (mesa de coproducción)."""
 
@@ -72,22 +82,14 @@ class Group(GroupAggregate):
         def apply(self, group: "Group") -> None:
             group.members[self.member_id]["category"] = self.category
 
-    class RoleAssigned(GroupAggregate.Event):
+    class RoleAssigned(RoleChangeEvent):
         TOPIC = "reciproca/Group.RoleAssigned"
-        member_id: str
-        role: str
-        how: str
-        proposal_id: str | None
 
         def apply(self, group: "Group") -> None:
             group.members[self.member_id]["roles"].append(self.role)
 
-    class RoleRevoked(GroupAggregate.Event):
+    class RoleRevoked(RoleChangeEvent):
         TOPIC = "reciproca/Group.RoleRevoked"
-        member_id: str
-        role: str
-        how: str
-        proposal_id: str | None
 
         def apply(self, group: "Group") -> None:
             group.members[self.member_id]["roles"].remove(self.role)
