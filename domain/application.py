@@ -160,7 +160,9 @@ class Reciproca(Application):
 
         def attempt():
             proposal = self._load(pid, Proposal)
-            proposal.amend(actor=actor, title=title_ref, body=body_ref, at=self._now(proposal))
+            group = self._load(proposal.group_id, Group)
+            proposal.amend(group=group, actor=actor, title=title_ref, body=body_ref,
+                           at=self._now(group, proposal))
             return [proposal]
 
         return self._save(pid, [pid], attempt)
@@ -215,7 +217,8 @@ class Reciproca(Application):
 
         def attempt():
             proposal = self._load(pid, Proposal)
-            proposal.withdraw(actor=actor, at=self._now(proposal))
+            group = self._load(proposal.group_id, Group)
+            proposal.withdraw(group=group, actor=actor, at=self._now(group, proposal))
             return [proposal]
 
         return self._save(pid, [pid], attempt)

@@ -16,6 +16,7 @@ from domain.vocabulary import (
     ADMITTING_ROLES,
     AUTHORITY_ROLES,
     CATEGORIES,
+    LEADERSHIP_ROLES,
     ROLE_ACTIONS,
     ROLES,
     checked_code,
@@ -212,10 +213,14 @@ class Group(GroupAggregate):
         checked_code(role, ROLES, "role")
         checked_code(action, ROLE_ACTIONS, "action")
         self.require_known(member_id)
-        holds = role in self.roles_of(member_id)
-        if action == "assign" and holds:
+        roles = self.roles_of(member_id)
+        if action == "assign" and role in roles:
             raise InvalidValue(f"the member already holds the role {role}", "role")
-        if action == "revoke" and not holds:
+        held_after = {role, *roles}
+        if action == "assign" and "observer" in held_after and held_after & set(LEADERSHIP_ROLES):
+            raise InvalidValue("an observer cannot hold a leadership role (chair, facilitator)",
+                               "role")
+        if action == "revoke" and role not in roles:
             raise InvalidValue(f"the member does not hold the role {role}", "role")
 
     def record_decision(self, *, actor: str, proposal_id: str, decision: dict, kind: str,

@@ -1,6 +1,7 @@
 """The Proposal aggregate: tabled, amended before its first vote, voted on, then closed or
 withdrawn. Its close event records the decision itself, so nothing downstream recomputes it."""
 
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
@@ -140,8 +141,9 @@ class Proposal(GroupAggregate):
         if not self.is_open:
             raise ProposalClosed(f"the proposal is {self.status}: nothing more can happen to it")
 
-    def amend(self, *, actor: str, title: dict, body: dict, at: datetime) -> None:
+    def amend(self, *, group: Group, actor: str, title: dict, body: dict, at: datetime) -> None:
         self.require_open()
+        group.require_member(actor)
         if actor != self.proposer:
             raise NotAllowed("only the proposer may amend a proposal")
         if self.votes_cast:
@@ -161,15 +163,25 @@ class Proposal(GroupAggregate):
     def close(self, *, group: Group, actor: str, request_id: str | None, at: datetime) -> dict:
         """Decide under the rule: the eligible voters are the group's voting members now."""
         self.require_open()
+        group.require_member(actor)
         if actor != self.proposer:
             group.require_role(actor, CLOSING_ROLES, "close a proposal they did not table")
-        rule = group.decision_rule if self.kind == "rule_change" else DecisionRule.from_data(self.rule)
-        decision = decide(rule, group.voting_members(), self.ballots)
+        decision = decide(self.rule_at_close(group), group.voting_members(), self.ballots)
         self._trigger(self.Closed, actor, at, decision=decision, request_id=request_id)
         return decision
 
-    def withdraw(self, *, actor: str, at: datetime) -> None:
+    def rule_at_close(self, group: Group) -> DecisionRule:
+        """The rule recorded at tabling, except that a rule change is decided under the group's
+        rule in force, and no quorum is ever below the group's (which may have risen since)."""
+        in_force = group.decision_rule
+        if self.kind == "rule_change":
+            return in_force
+        rule = DecisionRule.from_data(self.rule)
+        return replace(rule, quorum=max(rule.quorum, in_force.quorum))
+
+    def withdraw(self, *, group: Group, actor: str, at: datetime) -> None:
         self.require_open()
+        group.require_member(actor)
         if actor != self.proposer:
             raise NotAllowed("only the proposer may withdraw a proposal")
         self._trigger(self.Withdrawn, actor, at)

@@ -253,3 +253,47 @@ def test_unknown_ids_are_not_found(app):
         app.cast_vote(group_id, actor=chair, position="for")  # a group is not a proposal
     with pytest.raises(NotFound):
         app.group("not-an-id")
+
+
+def test_a_quorum_raised_by_the_group_applies_to_proposals_already_open(app):
+    group_id, chair = found_group(app)
+    a, b, c = (admit(app, group_id, chair) for _ in range(3))
+    open_one = table(app, group_id, a, scope="delivery")
+    raise_quorum = table(app, group_id, chair, kind="rule_change",
+                         change={"rule": "majority", "quorum": "3/4"})
+    for voter in (chair, a, b):
+        app.cast_vote(raise_quorum, actor=voter, position="for")
+    app.close_proposal(raise_quorum, actor=chair)
+    app.cast_vote(open_one, actor=a, position="for")
+    app.cast_vote(open_one, actor=b, position="for")
+    # 2 of 4 voted: turnout 1/2 met the quorum of 1/2 at tabling, but not the group's 3/4 now.
+    decision = app.close_proposal(open_one, actor=a).decision
+    assert (decision["rule"]["quorum"], decision["turnout"]) == ("3/4", "1/2")
+    assert decision["outcome"] == "no_quorum"
+
+
+def test_a_proposer_who_left_can_no_longer_amend_withdraw_or_close(app):
+    group_id, chair = found_group(app)
+    proposer = admit(app, group_id, chair)
+    proposal_id = table(app, group_id, proposer)
+    app.leave_group(group_id, actor=proposer, member_id=proposer)
+    with pytest.raises(NotAMember):
+        app.amend_proposal(proposal_id, actor=proposer, title="Otra", body="Otro")
+    with pytest.raises(NotAMember):
+        app.withdraw_proposal(proposal_id, actor=proposer)
+    with pytest.raises(NotAMember):
+        app.close_proposal(proposal_id, actor=proposer)
+    app.close_proposal(proposal_id, actor=chair)
+
+
+def test_an_observer_cannot_hold_a_leadership_role(app):
+    group_id, chair = found_group(app)
+    observer = admit(app, group_id, chair, role="observer")
+    with pytest.raises(InvalidValue):
+        app.change_role(group_id, actor=chair, member_id=observer, role="facilitator",
+                        action="assign")
+    app.change_role(group_id, actor=chair, member_id=observer, role="note_taker",
+                    action="assign")
+    with pytest.raises(InvalidValue):
+        app.change_role(group_id, actor=chair, member_id=chair, role="observer",
+                        action="assign")
