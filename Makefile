@@ -16,11 +16,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-# Initialise the store and load the demo group when the store is empty. The web app that this
-# will then serve is not built yet: see the README.
+# Initialise the store, load the demo group when the store is empty, and show what exists so far:
+# every group's figures (the web app that will be served here is not built yet; see the README).
 run: install
 	$(BIN)/reciproca init
 	$(BIN)/reciproca demo --if-empty
+	$(BIN)/reciproca figures
 
 test: install
 	$(BIN)/python -m pytest

@@ -82,12 +82,19 @@ class Reciproca(Application):
         self._last_time = datetime.min.replace(tzinfo=timezone.utc)
         self._time_lock = threading.Lock()
         self._locks = _StripedLocks()
+        # Told the position of the last event of each save, after it commits (in-process).
+        self.save_listeners: list[Callable[[int], None]] = []
         super().__init__(env)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         """Only the settings given, never the process environment: a stray variable must not
         point the library at another database."""
         return Environment(name, dict(env or {}))
+
+    def _notify(self, recordings) -> None:
+        if recordings:
+            for listener in list(self.save_listeners):
+                listener(recordings[-1].notification.id)
 
     # Groups and members ------------------------------------------------------------------
 

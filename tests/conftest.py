@@ -90,3 +90,27 @@ def app_on():
     yield opener
     for application in opened:
         close(application)
+
+
+@pytest.fixture
+def projected():
+    """Open an application and its projection runner on a URL; all closed afterwards.
+
+    `projected(url, clock=None)` returns (app, runner); `runner.catch_up()` folds what is new and
+    `runner.views` answers the queries of `projections.queries`.
+    """
+    from webapp.storage import close_views, open_runner
+
+    opened = []
+
+    def opener(url, **options):
+        application = open_application(url, **options)
+        runner = open_runner(application, url)
+        opened.append((application, runner))
+        return application, runner
+
+    yield opener
+    for application, runner in opened:
+        runner.stop()
+        close_views(runner.views)
+        close(application)

@@ -1,6 +1,7 @@
 """The `reciproca` command line (see shared/api.md)."""
 
 import argparse
+import json
 import os
 import sys
 
@@ -30,7 +31,45 @@ def demo(args) -> None:
     print(f"Loaded the demo group {story.group_id}: {story.summary()}")
 
 
-COMMANDS = {"init": init, "demo": demo}
+def rebuild(args) -> None:
+    """Empty the read models and fold the whole log again, showing progress."""
+    app = storage.open_application(args.database_url)
+    runner = storage.open_runner(app, args.database_url)
+    try:
+        total = app.recorder.max_notification_id() or 0
+        runner.views.clear()
+        runner.position = 0
+        runner.catch_up(progress=lambda position: _progress(position, total))
+        print(f"\nRebuilt the read models from {total} events.", file=sys.stderr)
+    finally:
+        storage.close_views(runner.views)
+        storage.close(app)
+
+
+def _progress(position: int, total: int, width: int = 40) -> None:
+    done = int(width * position / total) if total else width
+    print(f"\r[{'#' * done}{'.' * (width - done)}] {position}/{total}", end="",
+          file=sys.stderr, flush=True)
+
+
+def figures(args) -> None:
+    from projections.queries import groups
+    from webapp.figures import as_text, figures_of
+
+    app = storage.open_application(args.database_url)
+    runner = storage.open_runner(app, args.database_url)
+    try:
+        runner.catch_up()
+        for group_id in [args.group_id] if args.group_id else groups(runner.views):
+            found = figures_of(runner.views, group_id, args.as_of)
+            print(json.dumps(found, indent=2, ensure_ascii=False) if args.json
+                  else as_text(found) + "\n")
+    finally:
+        storage.close_views(runner.views)
+        storage.close(app)
+
+
+COMMANDS = {"init": init, "demo": demo, "rebuild": rebuild, "figures": figures}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,6 +79,12 @@ def parser() -> argparse.ArgumentParser:
     demo_parser = sub.add_parser("demo", help="load a realistic example group with history")
     demo_parser.add_argument("--if-empty", action="store_true",
                              help="load it only when the store holds no events yet")
+    sub.add_parser("rebuild", help="rebuild every read model from the log, with a progress bar")
+    figures_parser = sub.add_parser("figures", help="print a group's power balance, principle "
+                                                    "evidence and level")
+    figures_parser.add_argument("group_id", nargs="?", help="the group (default: every group)")
+    figures_parser.add_argument("--as-of", type=int, help="as of this position in the log")
+    figures_parser.add_argument("--json", action="store_true", help="print JSON")
     return root
 
 

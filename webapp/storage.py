@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from domain.application import Reciproca
 from domain.settings import library_settings, sqlite_path
+from projections.runner import Runner
+from projections.store import ViewTables, open_views
 from webapp.texts import SqlTextStore
 
 
@@ -36,6 +38,16 @@ def open_application(url: str, *, clock: Callable[[], datetime] | None = None,
 def initialise(url: str) -> None:
     """Create every table once (idempotent); other processes open with CREATE_TABLE=no."""
     close(open_application(url, create_tables=True))
+    close_views(open_views(url, create_tables=True))
+
+
+def open_runner(app: Reciproca, url: str) -> Runner:
+    """The projection runner on this process's application, with its own view store."""
+    return Runner(app, open_views(url))
+
+
+def close_views(views: ViewTables) -> None:
+    views.factory.close()
 
 
 def close(app: Reciproca) -> None:

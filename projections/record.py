@@ -1,0 +1,32 @@
+"""The shared record: each proposal's current state and live tally, folded from its events.
+
+The record's entries themselves are the event views with the group's sequence number (see
+`projections.fold`); this module keeps the per-proposal view beside them.
+"""
+
+from domain.rules import tally_of
+
+
+def fold_proposal(view: dict | None, event: dict) -> dict:
+    """The proposal's view after `event` (a new dict; `view` is not changed)."""
+    data, kind = event["data"], event["type"]
+    if kind == "Tabled":
+        return {"id": event["aggregate_id"], "group_id": event["group_id"],
+                "proposer": event["actor"], "title": data["title"], "body": data["body"],
+                "versions": 1, "scope": data["scope"], "kind": data["kind"],
+                "rule": data["rule"], "change": data["change"], "status": "open",
+                "ballots": {}, "tally": tally_of([]), "decision": None,
+                "tabled": {"position": event["position"], "time": event["time"]}, "ended": None}
+    view = {**view, "ballots": dict(view["ballots"])}
+    if kind == "Amended":
+        view.update(title=data["title"], body=data["body"], versions=view["versions"] + 1)
+    elif kind == "VoteCast":
+        view["ballots"][data["voter"]] = {"position": data["position"], "reason": data["reason"],
+                                          "recorded_by": event["actor"],
+                                          "at": event["position"]}
+        view["tally"] = tally_of(b["position"] for b in view["ballots"].values())
+    elif kind in ("Closed", "Withdrawn"):
+        view["status"] = "closed" if kind == "Closed" else "withdrawn"
+        view["decision"] = data.get("decision")
+        view["ended"] = {"position": event["position"], "time": event["time"]}
+    return view

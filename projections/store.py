@@ -1,0 +1,150 @@
+"""Where the read models live: view tables beside the library's tracking table.
+
+A page of folded events is written with its tracking record in ONE transaction, so the views and
+the position they have reached can never disagree, across crashes and restarts. On SQLite the
+views have their own file (`…-views.sqlite`), so the runner's writes never wait on the web's; on
+PostgreSQL they are tables of the same database. The SQL is written once, in a form both accept
+(named `:parameters`, rewritten for psycopg).
+"""
+
+import json
+import re
+from pathlib import Path
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+
+from domain.settings import library_settings, sqlite_path
+
+TRACKING_NAME = "reciproca-views"
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS view_groups (
+        group_id TEXT PRIMARY KEY, state TEXT NOT NULL, position BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS view_record (
+        group_id TEXT NOT NULL, seq BIGINT NOT NULL, position BIGINT NOT NULL,
+        aggregate_id TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (group_id, seq))""",
+    "CREATE INDEX IF NOT EXISTS view_record_position ON view_record (group_id, position)",
+    "CREATE INDEX IF NOT EXISTS view_record_aggregate ON view_record (aggregate_id, position)",
+    """CREATE TABLE IF NOT EXISTS view_proposals (
+        proposal_id TEXT PRIMARY KEY, group_id TEXT NOT NULL, state TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS view_proposals_group ON view_proposals (group_id)",
+    """CREATE TABLE IF NOT EXISTS view_trace (
+        group_id TEXT NOT NULL, figure TEXT NOT NULL, category TEXT NOT NULL,
+        position BIGINT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS view_trace_figure ON view_trace (group_id, figure, category, position)",
+    """CREATE TABLE IF NOT EXISTS view_evidence (
+        group_id TEXT NOT NULL, principle TEXT NOT NULL, position BIGINT NOT NULL,
+        item TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS view_evidence_principle ON view_evidence (group_id, principle, position)",
+    """CREATE TABLE IF NOT EXISTS view_series (
+        group_id TEXT NOT NULL, position BIGINT NOT NULL, point TEXT NOT NULL,
+        PRIMARY KEY (group_id, position))""",
+    """CREATE TABLE IF NOT EXISTS view_snapshots (
+        group_id TEXT NOT NULL, position BIGINT NOT NULL, state TEXT NOT NULL,
+        PRIMARY KEY (group_id, position))""",
+]
+UPSERT_GROUP = """INSERT INTO view_groups (group_id, state, position)
+    VALUES (:group_id, :state, :position)
+    ON CONFLICT (group_id) DO UPDATE SET state = excluded.state, position = excluded.position"""
+UPSERT_PROPOSAL = """INSERT INTO view_proposals (proposal_id, group_id, state)
+    VALUES (:proposal_id, :group_id, :state)
+    ON CONFLICT (proposal_id) DO UPDATE SET state = excluded.state"""
+INSERTS = {
+    "record": "INSERT INTO view_record (group_id, seq, position, aggregate_id, entry) "
+              "VALUES (:group_id, :seq, :position, :aggregate_id, :entry)",
+    "trace": "INSERT INTO view_trace (group_id, figure, category, position) "
+             "VALUES (:group_id, :figure, :category, :position)",
+    "evidence": "INSERT INTO view_evidence (group_id, principle, position, item) "
+                "VALUES (:group_id, :principle, :position, :item)",
+    "series": "INSERT INTO view_series (group_id, position, point) "
+              "VALUES (:group_id, :position, :point)",
+    "snapshots": "INSERT INTO view_snapshots (group_id, position, state) "
+                 "VALUES (:group_id, :position, :state)",
+}
+
+
+class PageWrites:
+    """Everything one page of events changes in the views, written together."""
+
+    def __init__(self):
+        self.groups: dict[str, dict] = {}
+        self.proposals: dict[str, dict] = {}
+        self.rows: dict[str, list[dict]] = {table: [] for table in INSERTS}
+
+
+class ViewTables:
+    """View reads and writes, shared by the SQLite and PostgreSQL tracking recorders."""
+
+    placeholder = r":\1"
+
+    def write_page(self, writes: PageWrites, position: int) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for table, rows in writes.rows.items():
+                if rows:
+                    cursor.executemany(self._sql(INSERTS[table]), rows)
+            for group_id, (state, at) in writes.groups.items():
+                cursor.execute(self._sql(UPSERT_GROUP), {
+                    "group_id": group_id, "state": json.dumps(state), "position": at})
+            for proposal_id, view in writes.proposals.items():
+                cursor.execute(self._sql(UPSERT_PROPOSAL), {
+                    "proposal_id": proposal_id, "group_id": view["group_id"],
+                    "state": json.dumps(view)})
+            self._insert_tracking(cursor, Tracking(TRACKING_NAME, position))
+
+    def position(self) -> int:
+        return self.max_tracking_id(TRACKING_NAME) or 0
+
+    def select(self, statement: str, **params) -> list[dict]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self._sql(statement), params)
+            return [dict(row) for row in cursor.fetchall()]
+
+    def clear(self) -> None:
+        """Empty every view and its tracking record, for a rebuild from the start."""
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in ("view_groups", "view_record", "view_proposals", "view_trace",
+                          "view_evidence", "view_series", "view_snapshots"):
+                cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(self._sql(self.delete_tracking), {"name": TRACKING_NAME})
+
+    def _sql(self, statement: str) -> str:
+        return re.sub(r":(\w+)", self.placeholder, statement)
+
+
+class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
+    delete_tracking = "DELETE FROM tracking WHERE application_name = :name"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + SCHEMA
+
+
+class PostgresViews(ViewTables, PostgresTrackingRecorder):
+    placeholder = r"%(\1)s"
+
+    def __init__(self, datastore, **kwargs):
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.extend(SCHEMA)
+        self.delete_tracking = (f"DELETE FROM {self.tracking_table_name} "
+                                "WHERE application_name = :name")
+
+
+def views_url(database_url: str) -> str:
+    """SQLite: a file of its own beside the events; PostgreSQL: the same database."""
+    path = sqlite_path(database_url)
+    if path is None:
+        return database_url
+    return f"sqlite:///{path.with_name(path.stem + '-views' + (path.suffix or '.sqlite'))}"
+
+
+def open_views(database_url: str, *, create_tables: bool = False) -> ViewTables:
+    url = views_url(database_url)
+    path = sqlite_path(url)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    factory = InfrastructureFactory.construct(Environment(
+        "ReciprocaViews", library_settings(url, create_tables=create_tables, pool_size=4)))
+    views = factory.tracking_recorder(SQLiteViews if path is not None else PostgresViews)
+    views.factory = factory
+    return views
