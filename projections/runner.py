@@ -47,6 +47,14 @@ class Runner:
                 progress(self.position)
         return self.position
 
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Empty the views and fold the whole log again from its first event."""
+        with self._lock:
+            self.views.clear()
+            self._states.clear()
+            self.position = 0
+        return self.catch_up(progress)
+
     def process_page(self) -> bool:
         """Fold and commit the next page; False when there was nothing new."""
         with self._lock:

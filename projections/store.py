@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from eventsourcing.persistence import InfrastructureFactory, Tracking
+from psycopg.sql import SQL
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
@@ -125,7 +126,7 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
 
     def __init__(self, datastore, **kwargs):
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements.extend(SCHEMA)
+        self.sql_create_statements.extend(SQL(statement) for statement in SCHEMA)
         self.delete_tracking = (f"DELETE FROM {self.tracking_table_name} "
                                 "WHERE application_name = :name")
 

@@ -37,9 +37,7 @@ def rebuild(args) -> None:
     runner = storage.open_runner(app, args.database_url)
     try:
         total = app.recorder.max_notification_id() or 0
-        runner.views.clear()
-        runner.position = 0
-        runner.catch_up(progress=lambda position: _progress(position, total))
+        runner.rebuild(progress=lambda position: _progress(position, total))
         print(f"\nRebuilt the read models from {total} events.", file=sys.stderr)
     finally:
         storage.close_views(runner.views)
@@ -60,10 +58,12 @@ def figures(args) -> None:
     runner = storage.open_runner(app, args.database_url)
     try:
         runner.catch_up()
-        for group_id in [args.group_id] if args.group_id else groups(runner.views):
-            found = figures_of(runner.views, group_id, args.as_of)
-            print(json.dumps(found, indent=2, ensure_ascii=False) if args.json
-                  else as_text(found) + "\n")
+        found = [figures_of(runner.views, group_id, args.as_of)
+                 for group_id in ([args.group_id] if args.group_id else groups(runner.views))]
+        if args.json:
+            print(json.dumps(found, indent=2, ensure_ascii=False))
+        else:
+            print("\n\n".join(as_text(figures) for figures in found))
     finally:
         storage.close_views(runner.views)
         storage.close(app)
@@ -84,7 +84,8 @@ def parser() -> argparse.ArgumentParser:
                                                     "evidence and level")
     figures_parser.add_argument("group_id", nargs="?", help="the group (default: every group)")
     figures_parser.add_argument("--as-of", type=int, help="as of this position in the log")
-    figures_parser.add_argument("--json", action="store_true", help="print JSON")
+    figures_parser.add_argument("--json", action="store_true",
+                                help="print JSON: a list with one item per group")
     return root
 
 

@@ -1,0 +1,44 @@
+"""The `reciproca` command line on a real SQLite file: init, demo, figures, rebuild."""
+
+import json
+
+import pytest
+
+from webapp.cli import main
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECIPROCA_DATABASE_URL", f"sqlite:///{tmp_path / 'reciproca.sqlite'}")
+    assert main(["init"]) == 0
+    assert main(["demo"]) == 0
+
+
+def figures_json(capsys, *args) -> list:
+    capsys.readouterr()
+    assert main(["figures", "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_figures_print_the_demo_groups_balance_evidence_and_level(store, capsys):
+    capsys.readouterr()
+    assert main(["figures"]) == 0
+    out = capsys.readouterr().out
+    assert "balance index (sides)" in out and "level: " in out
+    for principle in ("asset_based", "peer_support", "facilitating"):
+        assert principle in out
+
+
+def test_rebuild_gives_back_every_figure_live_and_as_of(store, capsys):
+    before = figures_json(capsys)
+    before_at_100 = figures_json(capsys, "--as-of", "100")
+    assert main(["rebuild"]) == 0
+    assert "Rebuilt the read models from" in capsys.readouterr().err
+    assert figures_json(capsys) == before
+    assert figures_json(capsys, "--as-of", "100") == before_at_100
+    assert before != before_at_100
+
+
+def test_an_unknown_group_is_a_clear_error(store, capsys):
+    assert main(["figures", "00000000-0000-0000-0000-000000000000"]) == 2
+    assert "there is no group" in capsys.readouterr().err
