@@ -6,6 +6,7 @@ aggregate id), and conflicts with other processes are retried a bounded number o
 jitter, then reported: a vote is never lost or counted twice.
 """
 
+import functools
 import random
 import threading
 import time
@@ -19,9 +20,9 @@ from eventsourcing.persistence import RecordConflictError
 from eventsourcing.utils import Environment
 
 from domain.contribution import Contribution, checked_scores, checked_tags
-from domain.errors import ConcurrencyConflict, InvalidValue, NotFound
+from domain.errors import ConcurrencyConflict, DomainError, InvalidValue, NotFound
 from domain.group import Group
-from domain.proposal import Proposal
+from domain.proposal import Proposal, close_request, vote_request
 from domain.rules import DecisionRule
 from domain.texts import TextStore, checked_text
 
@@ -45,6 +46,28 @@ def as_person_id(value: object, field: str = "actor") -> str:
         return str(UUID(str(value)))
     except ValueError:
         raise InvalidValue(f"{field} must be a person's id (a UUID), not {value!r}", field) from None
+
+
+_kept_texts = threading.local()
+
+
+def _command(method):
+    """A command refused by the rules discards the texts it kept: nothing is recorded, not even
+    free text (which may be sensitive and would be unreachable by erasure)."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        _kept_texts.refs = []
+        try:
+            return method(self, *args, **kwargs)
+        except DomainError:
+            if _kept_texts.refs:
+                self.texts.discard([ref["text_id"] for ref in _kept_texts.refs])
+            raise
+        finally:
+            _kept_texts.refs = None
+
+    return run
 
 
 class _StripedLocks:
@@ -98,6 +121,7 @@ class Reciproca(Application):
 
     # Groups and members ------------------------------------------------------------------
 
+    @_command
     def found_group(self, *, actor: str, name: str, purpose: str, category: str,
                     founder_name: str, decision_rule: Mapping, request_id: str | None = None
                     ) -> Recorded:
@@ -113,6 +137,7 @@ class Reciproca(Application):
 
         return self._create(group_id, attempt)
 
+    @_command
     def admit_member(self, group_id: object, *, actor: str, member_id: str, display_name: str,
                      category: str, role: str = "member") -> Recorded:
         actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
@@ -121,17 +146,20 @@ class Reciproca(Application):
             actor=actor, member_id=member_id, display_name=name, category=category, role=role,
             at=at), result_id=member_id)
 
+    @_command
     def leave_group(self, group_id: object, *, actor: str, member_id: str) -> Recorded:
         actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
         return self._change_group(group_id, lambda group, at: group.leave(
             actor=actor, member_id=member_id, at=at), result_id=member_id)
 
+    @_command
     def change_category(self, group_id: object, *, actor: str, member_id: str,
                         category: str) -> Recorded:
         actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
         return self._change_group(group_id, lambda group, at: group.change_category(
             actor=actor, member_id=member_id, category=category, at=at), result_id=member_id)
 
+    @_command
     def change_role(self, group_id: object, *, actor: str, member_id: str, role: str,
                     action: str) -> Recorded:
         actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
@@ -141,6 +169,7 @@ class Reciproca(Application):
 
     # Proposals ---------------------------------------------------------------------------
 
+    @_command
     def table_proposal(self, group_id: object, *, actor: str, title: str, body: str, scope: str,
                        kind: str = "ordinary", rule: Mapping | None = None,
                        change: Mapping | None = None, request_id: str | None = None
@@ -159,6 +188,7 @@ class Reciproca(Application):
 
         return self._create(proposal_id, attempt)
 
+    @_command
     def amend_proposal(self, proposal_id: object, *, actor: str, title: str, body: str
                        ) -> Recorded:
         actor = as_person_id(actor)
@@ -174,6 +204,7 @@ class Reciproca(Application):
 
         return self._save(pid, [pid], attempt)
 
+    @_command
     def cast_vote(self, proposal_id: object, *, actor: str, position: str,
                   reason: str | None = None, voter: str | None = None,
                   request_id: str | None = None) -> Recorded:
@@ -186,7 +217,7 @@ class Reciproca(Application):
 
         def attempt():
             proposal = self._load(pid, Proposal)
-            if request_id and request_id in proposal.request_ids:
+            if request_id and vote_request(voter, request_id) in proposal.request_ids:
                 return []
             group = self._load(proposal.group_id, Group)
             proposal.cast_vote(group=group, actor=actor, voter=voter, position=position,
@@ -196,6 +227,7 @@ class Reciproca(Application):
 
         return self._save(pid, [pid], attempt)
 
+    @_command
     def close_proposal(self, proposal_id: object, *, actor: str,
                        request_id: str | None = None) -> Recorded:
         """Decide the proposal and record the decision in the group in one write: a concurrent
@@ -206,7 +238,7 @@ class Reciproca(Application):
 
         def attempt():
             proposal = self._load(pid, Proposal)
-            if request_id and request_id in proposal.request_ids:
+            if request_id and close_request(request_id) in proposal.request_ids:
                 return []
             group = self._load(group_id, Group)
             at = self._now(group, proposal)
@@ -218,6 +250,7 @@ class Reciproca(Application):
         done = self._save(pid, [pid, UUID(group_id)], attempt)
         return Recorded(done.id, done.position, self._load(pid, Proposal).decision)
 
+    @_command
     def withdraw_proposal(self, proposal_id: object, *, actor: str) -> Recorded:
         actor = as_person_id(actor)
         pid = _uuid(proposal_id, "proposal")
@@ -232,12 +265,14 @@ class Reciproca(Application):
 
     # Contributions -----------------------------------------------------------------------
 
+    @_command
     def offer_asset(self, group_id: object, *, actor: str, description: str,
                     tags: list[str] | None = None, request_id: str | None = None) -> Recorded:
         return self._contribute(group_id, Contribution.AssetOffered, actor, request_id,
                                 description=self._keep(description, "description"),
                                 tags=checked_tags(tags))
 
+    @_command
     def give_support(self, group_id: object, *, actor: str, to_member_id: str, description: str,
                      request_id: str | None = None) -> Recorded:
         to_member_id = as_person_id(to_member_id, "to_member_id")
@@ -247,11 +282,13 @@ class Reciproca(Application):
                                 to_member_id=to_member_id,
                                 description=self._keep(description, "description"))
 
+    @_command
     def take_on_task(self, group_id: object, *, actor: str, description: str,
                      request_id: str | None = None) -> Recorded:
         return self._contribute(group_id, Contribution.TaskTakenOn, actor, request_id,
                                 description=self._keep(description, "description"))
 
+    @_command
     def reflect(self, group_id: object, *, actor: str, scores: Mapping[str, int],
                 comment: str | None = None, request_id: str | None = None) -> Recorded:
         return self._contribute(group_id, Contribution.ReflectionRecorded, actor, request_id,
@@ -342,7 +379,12 @@ class Reciproca(Application):
 
     def _keep(self, text: object, field: str, *, required: bool = True) -> dict | None:
         checked = checked_text(text, field, required=required)
-        return None if checked is None else self.texts.keep(checked)
+        if checked is None:
+            return None
+        ref = self.texts.keep(checked)
+        if getattr(_kept_texts, "refs", None) is not None:
+            _kept_texts.refs.append(ref)
+        return ref
 
     @staticmethod
     def _new_id(kind: str, request_id: str | None) -> UUID:

@@ -55,6 +55,7 @@ class Group(GroupAggregate):
             group.purpose = self.purpose
             group.rule = self.rule
             group.members = {}
+            group.display_names = {}
             group.decided = set()
 
     class MemberJoined(GroupAggregate.Event):
@@ -66,6 +67,7 @@ class Group(GroupAggregate):
 
         def apply(self, group: "Group") -> None:
             group.members[self.member_id] = {"category": self.category, "roles": [self.role]}
+            group.display_names[self.member_id] = self.display_name
 
     class MemberLeft(GroupAggregate.Event):
         TOPIC = "reciproca/Group.MemberLeft"

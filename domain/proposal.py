@@ -23,6 +23,15 @@ from domain.vocabulary import (
 OPEN, CLOSED, WITHDRAWN = "open", "closed", "withdrawn"
 
 
+def vote_request(voter: str, request_id: str) -> str:
+    """A vote's request id is the voter's own: nobody else's request can stand for it."""
+    return f"vote:{voter}:{request_id}"
+
+
+def close_request(request_id: str) -> str:
+    return f"close:{request_id}"
+
+
 class Proposal(GroupAggregate):
     TOPIC = "reciproca/Proposal"
 
@@ -74,7 +83,7 @@ class Proposal(GroupAggregate):
             proposal.ballots[self.voter] = self.position
             proposal.votes_cast += 1
             if self.request_id:
-                proposal.request_ids.add(self.request_id)
+                proposal.request_ids.add(vote_request(self.voter, self.request_id))
 
     class Closed(GroupAggregate.Event):
         TOPIC = "reciproca/Proposal.Closed"
@@ -85,7 +94,7 @@ class Proposal(GroupAggregate):
             proposal.status = CLOSED
             proposal.decision = self.decision
             if self.request_id:
-                proposal.request_ids.add(self.request_id)
+                proposal.request_ids.add(close_request(self.request_id))
 
     class Withdrawn(GroupAggregate.Event):
         TOPIC = "reciproca/Proposal.Withdrawn"

@@ -26,6 +26,9 @@ class TextStore(Protocol):
     def keep(self, text: str) -> dict:
         """Store `text` and return its reference: {"text_id": str, "digest": str}."""
 
+    def discard(self, text_ids: list[str]) -> None:
+        """Delete texts that no event refers to (their command was refused)."""
+
 
 def checked_text(value: object, field: str, *, required: bool = True) -> str | None:
     """The text, stripped, after checking it is a string within its field's limit."""

@@ -7,7 +7,9 @@ each act: a proposal counts for its proposer's category when tabled, a vote for 
 category when cast, role time for the holder's category while holding the role.
 
 Each fold step also names the events behind each figure as trace rows (figure, category,
-position), which the runner indexes so any number can be traced back to the record.
+position of the event, position at which the figure counted it), which the runner indexes so any
+number can be traced back to the record, as of any point. The two positions differ only for a
+pivotal vote: the vote is shown, but it counts from the close that made it pivotal.
 """
 
 from datetime import datetime
@@ -26,7 +28,7 @@ def new_power() -> dict:
             "holding": {}, "open": {}}
 
 
-def fold_power(state: dict, event: dict, members: dict, now: str) -> list[tuple[str, str, int]]:
+def fold_power(state: dict, event: dict, members: dict, now: str) -> list[tuple]:
     """Fold one event into `state`; `members` is the membership before the event. Returns the
     trace rows: which figure of which category this event stands behind."""
     data, kind, position = event["data"], event["type"], event["position"]
@@ -61,7 +63,7 @@ def fold_power(state: dict, event: dict, members: dict, now: str) -> list[tuple[
         traces += _closed(state, event)
     elif kind == "Withdrawn":
         state["open"].pop(event["aggregate_id"], None)
-    return traces
+    return [(figure, category, at, position) for figure, category, at in traces]
 
 
 def _role_changed(state, kind, data, member, now, position):
@@ -85,6 +87,7 @@ def _end_role(state: dict, member_id: str, role: str, category: str, now: str) -
 
 
 def _closed(state: dict, event: dict) -> list[tuple[str, str, int]]:
+    """Success for the proposer's category; each pivotal vote, shown at the vote itself."""
     decision = event["data"]["decision"]
     proposal = state["open"].pop(event["aggregate_id"])
     traces = []

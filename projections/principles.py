@@ -72,9 +72,12 @@ def fold_principles(state: dict, event: dict, membership: dict) -> list[dict]:
     elif kind == "Tabled":
         state["open"][event["aggregate_id"]] = {
             "proposer": actor, "side": _side(members, actor), "scope": data["scope"],
-            "tabled": position}
+            "tabled": position, "voter_sides": {}}
+    elif kind == "VoteCast":
+        state["open"][event["aggregate_id"]]["voter_sides"][data["voter"]] = _side(
+            members, data["voter"])
     elif kind == "Closed":
-        _decision_evidence(item, state, event, members)
+        _decision_evidence(item, state, event)
     elif kind == "Withdrawn":
         state["open"].pop(event["aggregate_id"], None)
     elif kind == "ReflectionRecorded":
@@ -95,7 +98,7 @@ def _role_evidence(item, data: dict, members: dict, ever_held: dict) -> None:
         item("provider_facilitates", member)
 
 
-def _decision_evidence(item, state: dict, event: dict, members: dict) -> None:
+def _decision_evidence(item, state: dict, event: dict) -> None:
     proposal = state["open"].pop(event["aggregate_id"])
     decision = event["data"]["decision"]
     if decision["outcome"] != "carried":
@@ -109,8 +112,8 @@ def _decision_evidence(item, state: dict, event: dict, members: dict) -> None:
         item("training_decision", proposer, tabled)
     if proposal["side"] == LIVED_EXPERIENCE:
         item("lived_experience_carried", proposer, tabled)
-    sides_for = {_side(members, voter) for voter, position in decision["counted"].items()
-                 if position == "for"}
+    sides_for = {proposal["voter_sides"].get(voter) for voter, position
+                 in decision["counted"].items() if position == "for"}
     if len(sides_for - {None}) == 2:
         item("carried_across_sides", proposer, tabled)
 

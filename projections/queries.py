@@ -102,7 +102,7 @@ def trace(views: ViewTables, group_id: str, figure: str, key: str, *,
         f"SELECT DISTINCT t.position, r.entry FROM view_trace t JOIN view_record r "
         f"ON r.group_id = t.group_id AND r.position = t.position "
         f"WHERE t.group_id = :group_id AND t.figure = :figure AND t.category IN ({marks}) "
-        f"AND t.position > :after AND t.position <= :as_of ORDER BY t.position LIMIT :limit",
+        f"AND t.position > :after AND t.counted_at <= :as_of ORDER BY t.position LIMIT :limit",
         group_id=group_id, figure=figure, after=after, as_of=_upto(as_of), limit=limit,
         **{f"c{n}": c for n, c in enumerate(categories)})
     entries = [json.loads(r["entry"]) for r in rows]

@@ -113,8 +113,8 @@ class Runner:
             "group_id": group_id, "seq": entry["seq"], "position": entry["position"],
             "aggregate_id": entry["aggregate_id"], "entry": json.dumps(entry)})
         writes.rows["trace"] += [{"group_id": group_id, "figure": figure, "category": category,
-                                  "position": position}
-                                 for figure, category, position in folded.traces]
+                                  "position": position, "counted_at": counted_at}
+                                 for figure, category, position, counted_at in folded.traces]
         writes.rows["evidence"] += [{"group_id": group_id, "principle": item["principle"],
                                      "position": item["position"], "item": json.dumps(item)}
                                     for item in folded.evidence]

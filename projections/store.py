@@ -33,7 +33,7 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS view_proposals_group ON view_proposals (group_id)",
     """CREATE TABLE IF NOT EXISTS view_trace (
         group_id TEXT NOT NULL, figure TEXT NOT NULL, category TEXT NOT NULL,
-        position BIGINT NOT NULL)""",
+        position BIGINT NOT NULL, counted_at BIGINT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS view_trace_figure ON view_trace (group_id, figure, category, position)",
     """CREATE TABLE IF NOT EXISTS view_evidence (
         group_id TEXT NOT NULL, principle TEXT NOT NULL, position BIGINT NOT NULL,
@@ -55,8 +55,8 @@ UPSERT_PROPOSAL = """INSERT INTO view_proposals (proposal_id, group_id, state)
 INSERTS = {
     "record": "INSERT INTO view_record (group_id, seq, position, aggregate_id, entry) "
               "VALUES (:group_id, :seq, :position, :aggregate_id, :entry)",
-    "trace": "INSERT INTO view_trace (group_id, figure, category, position) "
-             "VALUES (:group_id, :figure, :category, :position)",
+    "trace": "INSERT INTO view_trace (group_id, figure, category, position, counted_at) "
+             "VALUES (:group_id, :figure, :category, :position, :counted_at)",
     "evidence": "INSERT INTO view_evidence (group_id, principle, position, item) "
                 "VALUES (:group_id, :principle, :position, :item)",
     "series": "INSERT INTO view_series (group_id, position, point) "

@@ -297,3 +297,30 @@ def test_an_observer_cannot_hold_a_leadership_role(app):
     with pytest.raises(InvalidValue):
         app.change_role(group_id, actor=chair, member_id=chair, role="observer",
                         action="assign")
+
+
+def test_a_request_id_stands_only_for_its_own_voters_vote(app):
+    group_id, chair = found_group(app)
+    member, stranger = admit(app, group_id, chair), str(uuid.uuid4())
+    proposal_id = table(app, group_id, chair)
+    app.cast_vote(proposal_id, actor=chair, position="for", request_id="req-1")
+    app.cast_vote(proposal_id, actor=member, position="against", request_id="req-1")
+    assert app.proposal(proposal_id).ballots == {chair: "for", member: "against"}
+    with pytest.raises(NotAMember):
+        app.cast_vote(proposal_id, actor=stranger, position="for", request_id="req-1")
+
+
+def test_a_refused_command_keeps_none_of_its_free_text(app):
+    group_id, chair = found_group(app)
+    stranger = str(uuid.uuid4())
+    with pytest.raises(NotAMember):
+        app.table_proposal(group_id, actor=stranger, title="Ingreso de Marta",
+                           body="Diagnóstico reservado", scope="risk")
+    with pytest.raises(NotAMember):
+        app.admit_member(group_id, actor=stranger, member_id=str(uuid.uuid4()),
+                         display_name="Marta García", category="carer")
+    with app.texts.db.cursor() as cursor:
+        cursor.execute("SELECT body FROM reciproca_texts")
+        stored = {row["body"] for row in cursor.fetchall()}
+    assert not stored & {"Ingreso de Marta", "Diagnóstico reservado", "Marta García"}
+    assert "Mesa de coproducción" in stored
