@@ -4,6 +4,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import contextmanager
 
 from domain.errors import DomainError
 from webapp import storage
@@ -69,7 +70,57 @@ def figures(args) -> None:
         storage.close(app)
 
 
-COMMANDS = {"init": init, "demo": demo, "rebuild": rebuild, "figures": figures}
+def user(args) -> None:
+    """`user add EMAIL --name NAME [--admin]`: the password is the first line of standard input."""
+    password = _read_password()
+    with _accounts(args) as accounts:
+        person_id = accounts.add_person(args.email, args.name, password, admin=args.admin)
+        person = accounts.person(person_id)
+    kind = "organisation admin" if person["is_admin"] else "account"
+    print(f"Added the {kind} {person['email']} ({person['name']}), id {person_id}")
+
+
+def _read_password() -> str:
+    if sys.stdin is None:
+        raise DomainError("give the password on the first line of standard input", "password")
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password: ")
+    else:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    if not password:
+        raise DomainError("no password was given: write it on the first line of standard "
+                          "input", "password")
+    return password
+
+
+def token(args) -> None:
+    """`token create EMAIL`: a new API token, alone on the last line (shown only this once)."""
+    with _accounts(args) as accounts:
+        person = accounts.person_by_email(args.email)
+        if person is None:
+            raise DomainError(f"no account has the email {args.email}", "email")
+        new_token = accounts.create_token(person["person_id"])
+    print(f"A new API token for {person['email']} (shown only now; send it as "
+          f"'Authorization: Bearer <token>'):")
+    print(new_token)
+
+
+@contextmanager
+def _accounts(args):
+    from webapp.accounts import Accounts
+    from webapp.sql import Database
+
+    db = Database(args.database_url)
+    try:
+        yield Accounts(db)
+    finally:
+        db.close()
+
+
+COMMANDS = {"init": init, "demo": demo, "rebuild": rebuild, "figures": figures, "user": user,
+            "token": token}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -86,6 +137,18 @@ def parser() -> argparse.ArgumentParser:
     figures_parser.add_argument("--as-of", type=int, help="as of this position in the log")
     figures_parser.add_argument("--json", action="store_true",
                                 help="print JSON: a list with one item per group")
+    user_parser = sub.add_parser("user", help="manage accounts")
+    user_sub = user_parser.add_subparsers(dest="action", required=True)
+    add_parser = user_sub.add_parser("add", help="create an account; the password is read "
+                                                 "from the first line of standard input")
+    add_parser.add_argument("email")
+    add_parser.add_argument("--name", required=True, help="the name shown to others")
+    add_parser.add_argument("--admin", action="store_true", help="an organisation admin")
+    token_parser = sub.add_parser("token", help="manage API tokens")
+    token_sub = token_parser.add_subparsers(dest="action", required=True)
+    create_parser = token_sub.add_parser("create", help="print a new API token for an account, "
+                                                        "alone on the last line")
+    create_parser.add_argument("email")
     return root
 
 
@@ -95,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         args.database_url = storage.database_url()
         COMMANDS[args.command](args)
     except DomainError as error:
-        print(f"reciproca {args.command}: {error.message}", file=sys.stderr)
+        command = " ".join(filter(None, (args.command, getattr(args, "action", None))))
+        print(f"reciproca {command}: {error.message}", file=sys.stderr)
         return 2
     return 0
 

@@ -1,4 +1,4 @@
-"""A tiny SQL helper for the ordinary mutable tables (texts, accounts, ...), on SQLite or PostgreSQL.
+"""A tiny SQL helper for the ordinary mutable tables (texts, accounts, ...): SQLite or PostgreSQL.
 
 Statements are written once with named `:parameters` (SQLite's style); `Database.sql()` rewrites
 them to psycopg's `%(name)s` on PostgreSQL. Rows come back as dicts.

@@ -10,6 +10,8 @@ from domain.application import Reciproca
 from domain.settings import library_settings, sqlite_path
 from projections.runner import Runner
 from projections.store import ViewTables, open_views
+from webapp.accounts import Accounts
+from webapp.sql import Database
 from webapp.texts import SqlTextStore
 
 
@@ -39,6 +41,11 @@ def initialise(url: str) -> None:
     """Create every table once (idempotent); other processes open with CREATE_TABLE=no."""
     close(open_application(url, create_tables=True))
     close_views(open_views(url, create_tables=True))
+    db = Database(url)
+    try:
+        Accounts(db).create_tables()
+    finally:
+        db.close()
 
 
 def open_runner(app: Reciproca, url: str) -> Runner:

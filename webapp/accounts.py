@@ -1,0 +1,389 @@
+"""Accounts: people who sign in, their sessions, their API tokens and sign-in throttling.
+
+These are ordinary mutable tables (created by `reciproca init`), not events: operational state,
+not the group's record. Events name people only by their opaque person id; `names()` gives the
+names to show beside those ids.
+
+- Passwords are kept only as argon2id hashes (argon2-cffi's defaults, rehashed at sign-in when
+  the defaults change). An unknown email costs the same hash verification as a known one.
+- A session cookie carries the account's session generation; `end_sessions()` increments it, so
+  signing out invalidates every session of the account.
+- API tokens are `rcp_<prefix>_<secret>`: 256 random bits of secret, a random lookup prefix, and
+  only the SHA-256 digest kept (a fast hash suits a 256-bit random secret); compared in constant
+  time, revocable, shown once.
+- Sign-in throttling is kept in the database, per account (after 5 consecutive failures) and per
+  address (after 20): a further attempt waits 1 s after the last failure, doubling with each
+  failure, never more than 15 minutes, so nobody is locked out for good. An attempt is counted
+  as a failure before the password is checked (and the charge undone if it was right), in one
+  transaction with the check, so parallel attempts cannot slip past the limit. Attempts refused
+  by the throttle count for nothing.
+"""
+
+import functools
+import hashlib
+import hmac
+import ipaddress
+import math
+import re
+import secrets
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from domain.errors import DomainError
+from webapp.sql import Database
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS reciproca_people (
+        person_id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        session_generation INTEGER NOT NULL DEFAULT 0,
+        created TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS reciproca_tokens (
+        token_id TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES reciproca_people (person_id) ON DELETE CASCADE,
+        prefix TEXT NOT NULL UNIQUE,
+        digest TEXT NOT NULL,
+        created TEXT NOT NULL,
+        revoked TEXT)""",
+    "CREATE INDEX IF NOT EXISTS reciproca_tokens_person ON reciproca_tokens (person_id)",
+    """CREATE TABLE IF NOT EXISTS reciproca_signin_failures (
+        key TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_failure TEXT)""",
+    # The first answer to each (person, Idempotency-Key) pair: see webapp/idempotency.py.
+    """CREATE TABLE IF NOT EXISTS reciproca_idempotency (
+        person_id TEXT NOT NULL, key TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (person_id, key))""",
+]
+
+MIN_PASSWORD_LENGTH = 10
+ACCOUNT_LIMIT = 5  # consecutive failures for one account before attempts are slowed
+ADDRESS_LIMIT = 20  # consecutive failures from one address before attempts are slowed
+FIRST_DELAY = 1.0  # seconds after the last failure, once a limit is reached
+MAX_DELAY = 15 * 60.0  # the delay doubles with each further failure up to this
+
+TOKEN_FORMAT = re.compile(r"rcp_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
+EMAIL_FORMAT = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+PERSON_COLUMNS = "person_id, email, name, is_admin, session_generation, created"
+REFUSED = "the email or the password is wrong"
+
+
+class AccountError(DomainError):
+    """An account could not be created or changed; `field` names the input that was wrong."""
+
+
+class SignInRefused(Exception):
+    """Wrong email or wrong password (the same message for both)."""
+
+    def __init__(self, message: str = REFUSED):
+        super().__init__(message)
+        self.message = message
+
+
+class SignInThrottled(SignInRefused):
+    """Too many recent failures for this account or address: try again after a while."""
+
+    def __init__(self, retry_after_seconds: int):
+        super().__init__(f"too many failed sign-ins; try again in {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+def address_key(address: str | None) -> str:
+    """An IP address as throttled: IPv4 as is, IPv6 by its /64 (one host has a whole /64)."""
+    text = (address or "unknown").strip()[:100]
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip), 64), strict=False))
+    return str(ip)
+
+
+def throttle_delay(failures: int, limit: int) -> float | None:
+    """Seconds an attempt must wait after the last failure, or None below the limit."""
+    if failures < limit:
+        return None
+    return min(FIRST_DELAY * 2 ** min(failures - limit, 30), MAX_DELAY)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash to verify against when the email is unknown, so the timing is the same."""
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Accounts:
+    """People, sessions, API tokens and sign-in throttling, in the database at `db`."""
+
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] | None = None,
+                 hasher: PasswordHasher | None = None):
+        self.db = db
+        self._clock = clock or _utc_now
+        self._hasher = hasher or PasswordHasher()
+
+    def create_tables(self) -> None:
+        with self.db.cursor() as cursor:
+            for statement in SCHEMA:
+                cursor.execute(statement)
+
+    # People
+
+    def add_person(self, email: str, name: str, password: str, *, admin: bool = False) -> str:
+        """Create an account; its new person id. AccountError names a bad input."""
+        email = normalise_email(email)
+        if len(email) > 254 or not EMAIL_FORMAT.fullmatch(email):
+            raise AccountError(f"{email or 'an empty value'} is not an email address", "email")
+        name = name.strip() if isinstance(name, str) else ""
+        if not name:
+            raise AccountError("a name is needed", "name")
+        if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+            raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} "
+                               f"characters", "password")
+        password_hash = self._hasher.hash(password)
+        person_id = str(uuid.uuid4())
+        try:
+            with self.db.cursor() as cursor:
+                cursor.execute(self.db.sql(
+                    "INSERT INTO reciproca_people (person_id, email, name, password_hash, "
+                    "is_admin, session_generation, created) "
+                    "VALUES (:person_id, :email, :name, :password_hash, :is_admin, 0, :created)"),
+                    {"person_id": person_id, "email": email, "name": name,
+                     "password_hash": password_hash, "is_admin": int(bool(admin)),
+                     "created": self._now().isoformat()})
+        except self.db.integrity_errors:
+            raise AccountError(f"an account with the email {email} already exists",
+                               "email") from None
+        return person_id
+
+    def person(self, person_id: str) -> dict | None:
+        """person_id, email, name, is_admin, session_generation, created (never the hash)."""
+        return self._person_where("person_id = :value", person_id)
+
+    def person_by_email(self, email: str) -> dict | None:
+        return self._person_where("email = :value", normalise_email(email))
+
+    def names(self, person_ids: Iterable[str]) -> dict[str, str]:
+        """The names of these people, by id (ids without an account are left out)."""
+        wanted = list(dict.fromkeys(person_ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            params = {f"p{i}": person_id for i, person_id in enumerate(wanted[start:start + 500])}
+            marks = ", ".join(f":{name}" for name in params)
+            with self.db.cursor() as cursor:
+                cursor.execute(self.db.sql(
+                    f"SELECT person_id, name FROM reciproca_people WHERE person_id IN ({marks})"),
+                    params)
+                found.update({row["person_id"]: row["name"] for row in cursor.fetchall()})
+        return found
+
+    # Sign-in and sessions
+
+    def sign_in(self, email: str, password: str, address: str | None) -> dict:
+        """The person, when email and password match; else SignInRefused or SignInThrottled."""
+        email = normalise_email(email)
+        account, place = f"account:{email[:320]}", f"address:{address_key(address)}"
+        now = self._now()
+        before = self._charge_attempt((account, place), now)
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                f"SELECT {PERSON_COLUMNS}, password_hash FROM reciproca_people "
+                f"WHERE email = :email"), {"email": email})
+            row = cursor.fetchone()
+        stored = row["password_hash"] if row else _dummy_hash(self._hasher)
+        if not self._verify(stored, password) or row is None:
+            raise SignInRefused()
+        rehashed = (self._hasher.hash(password) if self._hasher.check_needs_rehash(stored)
+                    else None)
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "DELETE FROM reciproca_signin_failures WHERE key = :key"), {"key": account})
+            self._undo_charge(cursor, place, before[place], now)
+            if rehashed:
+                cursor.execute(self.db.sql(
+                    "UPDATE reciproca_people SET password_hash = :hash "
+                    "WHERE person_id = :person_id AND password_hash = :old"),
+                    {"hash": rehashed, "person_id": row["person_id"], "old": stored})
+        return self._as_person(row)
+
+    def end_sessions(self, person_id: str) -> int | None:
+        """Invalidate every session of the account; its new session generation."""
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "UPDATE reciproca_people SET session_generation = session_generation + 1 "
+                "WHERE person_id = :person_id"), {"person_id": person_id})
+            cursor.execute(self.db.sql(
+                "SELECT session_generation FROM reciproca_people WHERE person_id = :person_id"),
+                {"person_id": person_id})
+            row = cursor.fetchone()
+        return None if row is None else row["session_generation"]
+
+    def session_generation(self, person_id: str) -> int | None:
+        person = self.person(person_id)
+        return None if person is None else person["session_generation"]
+
+    # API tokens
+
+    def create_token(self, person_id: str) -> str:
+        """A new API token for the person: returned once, only its digest is kept."""
+        for _ in range(5):
+            prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+            token = f"rcp_{prefix}_{secret}"
+            try:
+                with self.db.cursor() as cursor:
+                    cursor.execute(self.db.sql(
+                        "SELECT person_id FROM reciproca_people WHERE person_id = :person_id"),
+                        {"person_id": person_id})
+                    if cursor.fetchone() is None:
+                        raise AccountError("there is no account with this id", "person_id")
+                    cursor.execute(self.db.sql(
+                        "INSERT INTO reciproca_tokens (token_id, person_id, prefix, digest, "
+                        "created, revoked) "
+                        "VALUES (:token_id, :person_id, :prefix, :digest, :created, NULL)"),
+                        {"token_id": str(uuid.uuid4()), "person_id": person_id,
+                         "prefix": prefix, "digest": token_digest(token),
+                         "created": self._now().isoformat()})
+                return token
+            except self.db.integrity_errors:
+                continue  # a prefix already taken (or the account just removed): try again
+        raise AccountError("could not create a token; try again", "person_id")
+
+    def token_person(self, token: str) -> str | None:
+        """The person id the token belongs to; None when malformed, unknown or revoked."""
+        match = TOKEN_FORMAT.fullmatch(token) if isinstance(token, str) else None
+        if match is None:
+            return None
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "SELECT t.person_id, t.digest FROM reciproca_tokens t "
+                "JOIN reciproca_people p ON p.person_id = t.person_id "
+                "WHERE t.prefix = :prefix AND t.revoked IS NULL"), {"prefix": match.group(1)})
+            row = cursor.fetchone()
+        if row is None or not hmac.compare_digest(row["digest"], token_digest(token)):
+            return None
+        return row["person_id"]
+
+    def revoke_token(self, person_id: str, token_id: str) -> bool:
+        """Revoke one of the person's tokens; False when they have no such unrevoked token."""
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "UPDATE reciproca_tokens SET revoked = :now "
+                "WHERE token_id = :token_id AND person_id = :person_id AND revoked IS NULL"),
+                {"now": self._now().isoformat(), "token_id": token_id, "person_id": person_id})
+            return cursor.rowcount == 1
+
+    def tokens(self, person_id: str) -> list[dict]:
+        """The person's tokens: token_id, prefix, created, revoked (None while valid)."""
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "SELECT token_id, prefix, created, revoked FROM reciproca_tokens "
+                "WHERE person_id = :person_id ORDER BY created, token_id"),
+                {"person_id": person_id})
+            return [dict(row) for row in cursor.fetchall()]
+
+    # Internals
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=timezone.utc)
+        return now.astimezone(timezone.utc)
+
+    def _person_where(self, condition: str, value: str) -> dict | None:
+        if not isinstance(value, str):
+            return None
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                f"SELECT {PERSON_COLUMNS} FROM reciproca_people WHERE {condition}"),
+                {"value": value})
+            row = cursor.fetchone()
+        return None if row is None else self._as_person(row)
+
+    @staticmethod
+    def _as_person(row: dict) -> dict:
+        return {"person_id": row["person_id"], "email": row["email"], "name": row["name"],
+                "is_admin": bool(row["is_admin"]),
+                "session_generation": int(row["session_generation"]),
+                "created": row["created"]}
+
+    def _verify(self, stored: str, password: str) -> bool:
+        if not isinstance(password, str):
+            password = ""
+        try:
+            return self._hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _charge_attempt(self, keys: tuple[str, ...], now: datetime) -> dict[str, dict]:
+        """Refuse the attempt while a key is throttled; else count it as a failure at once.
+
+        One transaction: the rows are created if missing and locked (SQLite: the write lock;
+        PostgreSQL: the rows, in key order), checked, then charged. Returns each key's row as it
+        was before the charge.
+        """
+        params = {f"k{i}": key for i, key in enumerate(sorted(keys))}
+        marks = ", ".join(f":{name}" for name in params)
+        with self.db.cursor(write=True) as cursor:
+            for name in params:
+                cursor.execute(self.db.sql(
+                    f"INSERT INTO reciproca_signin_failures (key, failures, last_failure) "
+                    f"VALUES (:{name}, 0, NULL) ON CONFLICT (key) DO NOTHING"),
+                    {name: params[name]})
+            cursor.execute(self.db.sql(
+                f"SELECT key, failures, last_failure FROM reciproca_signin_failures "
+                f"WHERE key IN ({marks}) ORDER BY key{self.db.for_update}"), params)
+            before = {row["key"]: dict(row) for row in cursor.fetchall()}
+            waits = [wait for wait in (self._wait(row, now) for row in before.values())
+                     if wait > 0]
+            if waits:
+                raise SignInThrottled(max(1, math.ceil(max(waits))))
+            cursor.execute(self.db.sql(
+                f"UPDATE reciproca_signin_failures SET failures = failures + 1, "
+                f"last_failure = :now WHERE key IN ({marks})"),
+                {**params, "now": now.isoformat()})
+        return before
+
+    @staticmethod
+    def _wait(row: dict, now: datetime) -> float:
+        limit = ACCOUNT_LIMIT if row["key"].startswith("account:") else ADDRESS_LIMIT
+        delay = throttle_delay(row["failures"], limit)
+        if delay is None or row["last_failure"] is None:
+            return 0.0
+        since = (now - datetime.fromisoformat(row["last_failure"])).total_seconds()
+        return min(delay - since, delay)  # a clock set back never makes the wait longer
+
+    def _undo_charge(self, cursor, key: str, before: dict, now: datetime) -> None:
+        """Take back an attempt's charge on a key: it was not a failure after all."""
+        cursor.execute(self.db.sql(
+            "UPDATE reciproca_signin_failures SET failures = :failures, last_failure = :last "
+            "WHERE key = :key AND failures = :charged AND last_failure = :now"),
+            {"key": key, "failures": before["failures"], "last": before["last_failure"],
+             "charged": before["failures"] + 1, "now": now.isoformat()})
+        if cursor.rowcount == 0:  # other attempts came in between: just uncount this one
+            cursor.execute(self.db.sql(
+                "UPDATE reciproca_signin_failures SET failures = failures - 1 "
+                "WHERE key = :key AND failures > 0"), {"key": key})
+        cursor.execute(self.db.sql(
+            "DELETE FROM reciproca_signin_failures WHERE key = :key AND failures = 0"),
+            {"key": key})
