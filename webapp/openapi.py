@@ -1,0 +1,99 @@
+"""The OpenAPI 3 document of the JSON API, generated from the same marshmallow schemas the
+endpoints load and dump, so the document cannot drift from the code. A test checks that every
+API route is documented and every documented path is a route."""
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, jsonify
+
+from webapp import schemas
+
+PARAMS = {"group_id": "group", "proposal_id": "proposal", "figure": "figure", "key": "key"}
+READ = ["after", "as_of", "since", "limit"]
+WRITE_ERRORS = (401, 403, 404, 409, 422)
+
+# (method, path, summary, request body schema, success status, success schema, error statuses)
+OPERATIONS = [
+    ("post", "/api/session", "Sign in", schemas.SignInIn, 201, schemas.PersonOut, (401, 422, 429)),
+    ("get", "/api/session", "Who is signed in", None, 200, schemas.PersonOut, (401,)),
+    ("delete", "/api/session", "Sign out everywhere", None, 204, None, (401,)),
+    ("post", "/api/groups", "Found a group", schemas.GroupIn, 201, schemas.Written, (401, 422)),
+    ("get", "/api/groups/{group_id}", "A group", None, 200, schemas.GroupOut, (401, 404)),
+    ("post", "/api/groups/{group_id}/members", "Admit a member", schemas.MemberIn, 201,
+     schemas.MemberWritten, WRITE_ERRORS),
+    ("post", "/api/groups/{group_id}/roles", "Assign or revoke a role", schemas.RoleChangeIn,
+     201, schemas.Written, WRITE_ERRORS),
+    ("post", "/api/groups/{group_id}/proposals", "Table a proposal", schemas.ProposalIn, 201,
+     schemas.Written, WRITE_ERRORS),
+    ("get", "/api/proposals/{proposal_id}", "A proposal", None, 200, schemas.ProposalOut,
+     (401, 404)),
+    ("post", "/api/proposals/{proposal_id}/votes", "Vote, or change a vote", schemas.VoteIn, 201,
+     schemas.Written, WRITE_ERRORS),
+    ("post", "/api/proposals/{proposal_id}/close", "Close and decide", schemas.EmptyIn, 200,
+     schemas.Closed, WRITE_ERRORS),
+    ("post", "/api/proposals/{proposal_id}/withdraw", "Withdraw", schemas.EmptyIn, 200,
+     schemas.Written, WRITE_ERRORS),
+    ("post", "/api/groups/{group_id}/contributions", "Record a contribution",
+     schemas.ContributionIn, 201, schemas.Written, WRITE_ERRORS),
+    ("get", "/api/groups/{group_id}/record", "The shared record", None, 200, schemas.RecordOut,
+     (401, 404, 422, 503)),
+    ("get", "/api/groups/{group_id}/power-balance", "The power balance", None, 200,
+     schemas.PowerBalanceOut, (401, 404, 422, 503)),
+    ("get", "/api/groups/{group_id}/power-balance/{figure}/{key}", "The events behind a figure",
+     None, 200, schemas.TraceOut, (401, 404, 422, 503)),
+    ("get", "/api/groups/{group_id}/principles", "Evidence for the principles", None, 200,
+     schemas.PrinciplesOut, (401, 404, 422, 503)),
+    ("get", "/api/groups/{group_id}/level", "The level of co-production", None, 200,
+     schemas.LevelOut, (401, 404, 422, 503)),
+]
+
+openapi = Blueprint("openapi", __name__)
+
+
+def document() -> dict:
+    spec = APISpec(title="Reciproca", version="1", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "The decision log of co-production groups."})
+    spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie",
+                                                "name": "session"})
+    spec.components.schema("Errors", schema=schemas.Errors)
+    operations: dict[str, dict] = {}
+    for method, path, summary, request, status, response, failures in OPERATIONS:
+        operation = {"summary": summary, "parameters": _parameters(path, method),
+                     "responses": {str(status): _response(response)},
+                     "security": [{"token": []}, {"session": []}]}
+        if request is not None:
+            operation["requestBody"] = {"required": True,
+                                        "content": {"application/json": {"schema": request}}}
+        if method == "post" and path != "/api/session":
+            operation["parameters"].append({"name": "Idempotency-Key", "in": "header",
+                                            "schema": {"type": "string", "maxLength": 200}})
+        for failure in failures:
+            operation["responses"][str(failure)] = {
+                "description": "error", "content": {"application/json": {"schema": "Errors"}}}
+        operations.setdefault(path, {})[method] = operation
+    for path, methods in operations.items():
+        spec.path(path=path, operations=methods)
+    return spec.to_dict()
+
+
+def _parameters(path: str, method: str) -> list[dict]:
+    found = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+             for name in PARAMS if "{" + name + "}" in path]
+    if method == "get" and path not in ("/api/session",) and "{proposal_id}" not in path \
+            and path != "/api/groups/{group_id}":
+        found += [{"name": name, "in": "query", "schema": {"type": "integer", "minimum": 0}}
+                  for name in READ]
+    return found
+
+
+def _response(schema) -> dict:
+    if schema is None:
+        return {"description": "done"}
+    return {"description": "done", "content": {"application/json": {"schema": schema}}}
+
+
+@openapi.get("/api/openapi.json")
+def served():
+    return jsonify(document())

@@ -1,0 +1,259 @@
+"""Marshmallow schemas for every input and output of the JSON API.
+
+Inputs reject unknown fields and bound every size; a bad input is answered 422 naming each bad
+field, before anything is written. The OpenAPI document is generated from these same classes.
+"""
+
+from decimal import Decimal
+from fractions import Fraction
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from domain.contribution import MAX_TAG_LENGTH, MAX_TAGS
+from domain.errors import InvalidValue
+from domain.rules import RULES, DecisionRule
+from domain.texts import TEXT_LIMITS
+from domain.vocabulary import (
+    CATEGORIES,
+    CONTRIBUTION_KINDS,
+    POSITIONS,
+    PRINCIPLES,
+    PROPOSAL_KINDS,
+    ROLE_ACTIONS,
+    ROLES,
+    SCOPES,
+)
+
+
+def _text(field: str, *, required: bool = True) -> fields.String:
+    return fields.String(required=required, validate=validate.Length(1, TEXT_LIMITS[field]),
+                         allow_none=not required)
+
+
+class FractionField(fields.Field):
+    """An exact fraction: "2/3", "0.5", or a JSON number taken exactly as written."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+            raise ValidationError("a fraction such as \"2/3\" or \"0.5\"")
+        try:
+            return str(Fraction(str(value).strip()))
+        except (ValueError, ZeroDivisionError):
+            raise ValidationError("a fraction such as \"2/3\" or \"0.5\"") from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class EmptyIn(Strict):
+    """A body with nothing in it (an action such as close): unknown fields are refused."""
+
+
+class DecisionRuleIn(Strict):
+    rule = fields.String(required=True, validate=validate.OneOf(RULES))
+    quorum = FractionField(load_default="1/2", metadata={"type": "string", "example": "1/2"})
+    threshold = FractionField(metadata={"type": "string", "example": "2/3"})
+
+    @validates_schema
+    def _ranges(self, data, **kwargs):
+        """The domain's own rule check: quorum in [0, 1], threshold in (1/2, 1]."""
+        try:
+            DecisionRule.parse(data["rule"], data.get("quorum"), data.get("threshold"))
+        except InvalidValue as error:
+            raise ValidationError(error.message, error.field) from None
+
+
+class GroupIn(Strict):
+    name = _text("name")
+    purpose = _text("purpose")
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    decision_rule = fields.Nested(DecisionRuleIn, required=True)
+
+
+class MemberIn(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    role = fields.String(load_default="member", validate=validate.OneOf(("member", "observer")))
+
+
+class RoleChangeIn(Strict):
+    member_id = fields.UUID(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    action = fields.String(required=True, validate=validate.OneOf(ROLE_ACTIONS))
+
+
+class ProposalIn(Strict):
+    title = _text("title")
+    body = _text("body")
+    scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
+    kind = fields.String(load_default="ordinary", validate=validate.OneOf(PROPOSAL_KINDS))
+    rule = fields.Nested(DecisionRuleIn)
+    role_change = fields.Nested(RoleChangeIn)
+    rule_change = fields.Nested(DecisionRuleIn)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _change_matches_kind(self, data, **kwargs):
+        for kind in ("role_change", "rule_change"):
+            if (data.get("kind") == kind) != (kind in data):
+                raise ValidationError(f"{kind} is given exactly when kind is {kind}", kind)
+
+
+class VoteIn(Strict):
+    position = fields.String(required=True, validate=validate.OneOf(POSITIONS))
+    reason = _text("reason", required=False)
+    voter_id = fields.UUID(metadata={"description": "a member present in person, whose vote "
+                                                    "a chair, facilitator or note-taker records"})
+
+
+class ContributionIn(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(CONTRIBUTION_KINDS))
+    description = _text("description", required=False)
+    tags = fields.List(fields.String(validate=validate.Length(1, MAX_TAG_LENGTH)),
+                       validate=validate.Length(max=MAX_TAGS))
+    to_member_id = fields.UUID()
+    scores = fields.Dict(keys=fields.String(validate=validate.OneOf(PRINCIPLES)),
+                         values=fields.Integer(strict=True, validate=validate.Range(1, 5)))
+    comment = _text("comment", required=False)
+
+    NEEDS = {"asset": {"description"}, "support": {"to_member_id", "description"},
+             "task": {"description"}, "reflection": {"scores"}}
+    ALLOWED = {"asset": {"description", "tags"}, "support": {"to_member_id", "description"},
+               "task": {"description"}, "reflection": {"scores", "comment"}}
+
+    @validates_schema(skip_on_field_errors=False)
+    def _fields_match_kind(self, data, **kwargs):
+        kind = data.get("kind")
+        if kind not in self.NEEDS:
+            return
+        given = {k for k, v in data.items() if v is not None} - {"kind"}
+        errors = {f: [f"required for a {kind}"] for f in self.NEEDS[kind] - given}
+        errors |= {f: [f"not part of a {kind}"] for f in given - self.ALLOWED[kind]}
+        if errors:
+            raise ValidationError(errors)
+
+
+class SignInIn(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(1, 1024))
+
+
+class ReadQuery(Strict):
+    after = fields.Integer(validate=validate.Range(min=0))
+    as_of = fields.Integer(validate=validate.Range(min=1))
+    since = fields.Integer(validate=validate.Range(min=0), load_default=0)
+    limit = fields.Integer(validate=validate.Range(1, 500), load_default=100)
+
+
+# Outputs ------------------------------------------------------------------------------------
+
+class Written(Schema):
+    id = fields.String(required=True)
+    position = fields.Integer(required=True)
+
+
+class MemberWritten(Schema):
+    member_id = fields.String(required=True)
+    position = fields.Integer(required=True)
+
+
+class Closed(Written):
+    outcome = fields.String(required=True, validate=validate.OneOf(
+        ("carried", "rejected", "no_quorum")))
+    decision = fields.Dict(required=True)
+
+
+class MemberOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(allow_none=True)
+    category = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+
+
+class GroupOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(allow_none=True)
+    purpose = fields.String(allow_none=True)
+    decision_rule = fields.Dict(required=True)
+    members = fields.List(fields.Nested(MemberOut), required=True)
+    your_roles = fields.List(fields.String(), required=True)
+
+
+class ProposalOut(Schema):
+    id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    proposer = fields.String(required=True)
+    title = fields.String(allow_none=True)
+    body = fields.String(allow_none=True)
+    versions = fields.Integer(required=True)
+    scope = fields.String(required=True)
+    kind = fields.String(required=True)
+    rule = fields.Dict(required=True)
+    change = fields.Dict(allow_none=True)
+    status = fields.String(required=True)
+    votes = fields.Dict(required=True)
+    tally = fields.Dict(required=True)
+    outcome = fields.String(allow_none=True)
+    decision = fields.Dict(allow_none=True)
+
+
+class PersonOut(Schema):
+    person_id = fields.String(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    csrf_token = fields.String(required=True)
+
+
+class RecordOut(Schema):
+    group_id = fields.String(required=True)
+    as_of = fields.Integer(allow_none=True)
+    entries = fields.List(fields.Dict(), required=True)
+    next_since = fields.Integer(allow_none=True)
+    members = fields.Dict(required=True)
+    proposals = fields.List(fields.Dict(), required=True)
+    texts = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+
+
+class PowerBalanceOut(Schema):
+    """See docs/metrics.md for every figure; fractions are {"exact": "2/3", "value": 0.6667}."""
+
+    group_id = fields.String(required=True)
+    as_of = fields.Integer(allow_none=True)
+    now = fields.String(allow_none=True)
+    categories = fields.Dict(required=True)
+    sides = fields.Dict(required=True)
+    totals = fields.Dict(required=True)
+    trace = fields.Dict(required=True)
+
+
+class TraceOut(Schema):
+    figure = fields.String(required=True)
+    key = fields.String(required=True)
+    entries = fields.List(fields.Dict(), required=True)
+    next_after = fields.Integer(allow_none=True)
+
+
+class PrinciplesOut(Schema):
+    group_id = fields.String(required=True)
+    as_of = fields.Integer(allow_none=True)
+    principles = fields.Dict(required=True)
+    peer_network = fields.Dict(allow_none=True)
+
+
+class LevelOut(Schema):
+    group_id = fields.String(required=True)
+    as_of = fields.Integer(allow_none=True)
+    now = fields.String(allow_none=True)
+    level = fields.String(required=True, validate=validate.OneOf(
+        ("insufficient_data", "compliance", "support", "transformation")))
+    thresholds = fields.Dict(required=True)
+    conditions = fields.Dict(required=True)
+
+
+class Errors(Schema):
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         required=True)
