@@ -16,12 +16,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-# Initialise the store, load the demo group when the store is empty, and show what exists so far:
-# every group's figures (the web app that will be served here is not built yet; see the README).
+# Initialise the store, load the demo group when the store is empty, show every group's figures,
+# then serve the web app (the JSON API for now; the browser UI comes next).
 run: install
 	$(BIN)/reciproca init
 	$(BIN)/reciproca demo --if-empty
 	$(BIN)/reciproca figures
+	$(BIN)/reciproca serve --host 127.0.0.1 --port 5000
 
 test: install
 	$(BIN)/python -m pytest

@@ -42,3 +42,36 @@ def test_rebuild_gives_back_every_figure_live_and_as_of(store, capsys):
 def test_an_unknown_group_is_a_clear_error(store, capsys):
     assert main(["figures", "00000000-0000-0000-0000-000000000000"]) == 2
     assert "there is no group" in capsys.readouterr().err
+
+
+def test_serve_answers_over_http_and_refuses_several_workers_on_sqlite(store, tmp_path,
+                                                                       capsys):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "need PostgreSQL" in capsys.readouterr().err
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "webapp.cli", "serve", "--port", str(port)],
+                              env=os.environ.copy(), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json",
+                                            timeout=2) as answer:
+                    assert json.loads(answer.read())["info"]["title"] == "Reciproca"
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, server.stdout.read1().decode()
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -119,8 +119,32 @@ def _accounts(args):
         db.close()
 
 
+def serve(args) -> None:
+    """Serve the web app with gunicorn: threads in one worker on SQLite (one writer process)."""
+    from gunicorn.app.base import BaseApplication
+
+    from webapp.app import create_app
+
+    if args.workers > 1 and storage.sqlite_path(args.database_url) is not None:
+        raise DomainError("several worker processes need PostgreSQL: with SQLite, serve with "
+                          "--workers 1", "workers")
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", args.threads)
+            self.cfg.set("worker_class", "gthread")
+
+        def load(self):
+            return create_app()  # in each worker, after the fork: its runner starts there
+
+    print(f"Serving Reciproca on http://{args.host}:{args.port}/api/openapi.json", flush=True)
+    Server().run()
+
+
 COMMANDS = {"init": init, "demo": demo, "rebuild": rebuild, "figures": figures, "user": user,
-            "token": token}
+            "token": token, "serve": serve}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -149,6 +173,13 @@ def parser() -> argparse.ArgumentParser:
     create_parser = token_sub.add_parser("create", help="print a new API token for an account, "
                                                         "alone on the last line")
     create_parser.add_argument("email")
+    serve_parser = sub.add_parser("serve", help="run the web app with a production-grade server")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=5000)
+    serve_parser.add_argument("--workers", type=int, default=1,
+                              help="worker processes (more than one needs PostgreSQL)")
+    serve_parser.add_argument("--threads", type=int, default=16,
+                              help="threads per worker (each open websocket will hold one)")
     return root
 
 
