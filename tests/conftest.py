@@ -12,7 +12,10 @@ import psycopg
 import pytest
 from hypothesis import settings
 
+from webapp.app import create_app
 from webapp.storage import close, initialise, open_application
+
+PASSWORD = "correct horse battery"
 
 settings.register_profile("reciproca", deadline=None, print_blob=True)
 settings.load_profile("reciproca")
@@ -114,3 +117,42 @@ def projected():
         runner.stop()
         close_views(runner.views)
         close(application)
+
+
+@pytest.fixture
+def web(sqlite_url, monkeypatch):
+    monkeypatch.setenv("RECIPROCA_DATABASE_URL", sqlite_url)
+    flask_app = create_app({"SECRET_KEY": "test-" + "k" * 40, "READ_WAIT_SECONDS": 0.5})
+    yield flask_app
+    flask_app.extensions["reciproca"].close()
+
+
+@pytest.fixture
+def people(web):
+    """Accounts ana (founds groups), bea and carla, each with a token: name -> headers."""
+    accounts = web.extensions["reciproca"].accounts
+    found = {}
+    for name in ("ana", "bea", "carla"):
+        person_id = accounts.add_person(f"{name}@example.org", name.title(), PASSWORD)
+        found[name] = {"id": person_id, "email": f"{name}@example.org",
+                       "auth": {"Authorization": f"Bearer {accounts.create_token(person_id)}"}}
+    return found
+
+
+@pytest.fixture
+def openapi_schema(web):
+    import schemathesis
+
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", web)
+
+
+@pytest.fixture
+def signed_in(web, people):
+    """Ana's token headers, and a group and proposal of hers for path parameters."""
+    client, auth = web.test_client(), people["ana"]["auth"]
+    group_id = client.post("/api/groups", headers=auth, json={
+        "name": "Mesa", "purpose": "p", "category": "carer",
+        "decision_rule": {"rule": "majority", "quorum": "1/2"}}).json["id"]
+    proposal_id = client.post(f"/api/groups/{group_id}/proposals", headers=auth, json={
+        "title": "t", "body": "b", "scope": "delivery"}).json["id"]
+    return auth, {"group_id": group_id, "proposal_id": proposal_id}

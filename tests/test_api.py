@@ -10,31 +10,11 @@ import uuid
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import PASSWORD
 from tests.helpers import event_names
 from webapp.app import create_app
 
-PASSWORD = "correct horse battery"
 MAJORITY = {"rule": "majority", "quorum": "1/2"}
-
-
-@pytest.fixture
-def web(sqlite_url, monkeypatch):
-    monkeypatch.setenv("RECIPROCA_DATABASE_URL", sqlite_url)
-    flask_app = create_app({"SECRET_KEY": "test-" + "k" * 40, "READ_WAIT_SECONDS": 0.5})
-    yield flask_app
-    flask_app.extensions["reciproca"].close()
-
-
-@pytest.fixture
-def people(web):
-    """Accounts ana (founds groups), bea and carla, each with a token: name -> headers."""
-    accounts = web.extensions["reciproca"].accounts
-    found = {}
-    for name in ("ana", "bea", "carla"):
-        person_id = accounts.add_person(f"{name}@example.org", name.title(), PASSWORD)
-        found[name] = {"id": person_id, "email": f"{name}@example.org",
-                       "auth": {"Authorization": f"Bearer {accounts.create_token(person_id)}"}}
-    return found
 
 
 def log_position(web) -> int:
@@ -176,7 +156,7 @@ def test_a_repeated_idempotency_key_answers_the_same_and_writes_once(web, people
                        json={"position": "for"}).status_code == 201
 
 
-def test_reads_wait_for_after_and_answer_503_when_it_is_not_reached(web, people):
+def test_reads_wait_for_after_and_answer_503_while_the_read_models_lag(web, people):
     client = web.test_client()
     group_id = group_with_bea(client, people)
     written = client.post(f"/api/groups/{group_id}/contributions",
@@ -185,7 +165,13 @@ def test_reads_wait_for_after_and_answer_503_when_it_is_not_reached(web, people)
     record = client.get(f"/api/groups/{group_id}/record?after={written}",
                         headers=people["bea"]["auth"])
     assert record.json["entries"][-1]["position"] == written
-    late = client.get(f"/api/groups/{group_id}/level?after={written + 1000}",
+    beyond = client.get(f"/api/groups/{group_id}/level?after={written + 1000}",
+                        headers=people["bea"]["auth"])
+    assert beyond.status_code == 422 and "after" in beyond.json["errors"]
+    web.extensions["reciproca"].runner.stop()  # the read models stop following the log
+    newer = client.post(f"/api/groups/{group_id}/contributions", headers=people["bea"]["auth"],
+                        json={"kind": "task", "description": "Sala"}).json["position"]
+    late = client.get(f"/api/groups/{group_id}/level?after={newer}",
                       headers=people["bea"]["auth"])
     assert late.status_code == 503 and late.headers["Retry-After"] == "1"
 

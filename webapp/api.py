@@ -57,6 +57,8 @@ def read_query() -> dict:
     """Read parameters, after waiting (bounded) for the read models to pass `after`."""
     params = ReadQuery().load(request.args.to_dict())
     if "after" in params:
+        if params["after"] > (services().app.recorder.max_notification_id() or 0):
+            return error_response(422, {"after": ["no event has this position yet"]})
         wait = current_app.config["READ_WAIT_SECONDS"]
         if not services().runner.wait_for(params["after"], wait):
             return error_response(503, {"after": ["the read models have not reached this "
