@@ -167,6 +167,14 @@ class Reciproca(Application):
             actor=actor, member_id=member_id, role=role, action=action, at=at),
             result_id=member_id)
 
+    @_command
+    def appoint_auditor(self, group_id: object, *, actor: str, auditor_id: str,
+                        as_organisation_admin: bool = False) -> Recorded:
+        actor, auditor_id = as_person_id(actor), as_person_id(auditor_id, "auditor_id")
+        return self._change_group(group_id, lambda group, at: group.appoint_auditor(
+            actor=actor, auditor_id=auditor_id, as_organisation_admin=as_organisation_admin,
+            at=at), result_id=auditor_id)
+
     # Proposals ---------------------------------------------------------------------------
 
     @_command

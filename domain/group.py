@@ -56,6 +56,7 @@ class Group(GroupAggregate):
             group.rule = self.rule
             group.members = {}
             group.display_names = {}
+            group.auditors = []
             group.decided = set()
 
     class MemberJoined(GroupAggregate.Event):
@@ -105,6 +106,16 @@ class Group(GroupAggregate):
 
         def apply(self, group: "Group") -> None:
             group.rule = self.rule
+
+    class AuditorAppointed(GroupAggregate.Event):
+        """A read-only auditor, appointed by a chair or by an organisation admin (`how`)."""
+
+        TOPIC = "reciproca/Group.AuditorAppointed"
+        auditor_id: str
+        how: str
+
+        def apply(self, group: "Group") -> None:
+            group.auditors.append(self.auditor_id)
 
     class DecisionRecorded(GroupAggregate.Event):
         """Written when a proposal closes, so that closing conflicts with any concurrent change
@@ -180,6 +191,19 @@ class Group(GroupAggregate):
             raise AlreadyMember(f"{member_id} is already a member of this group", "member_id")
         self._trigger(self.MemberJoined, actor, at, member_id=member_id,
                       display_name=display_name, category=category, role=role)
+
+    def appoint_auditor(self, *, actor: str, auditor_id: str, as_organisation_admin: bool,
+                        at: datetime) -> None:
+        """An auditor reads the group's record, figures and proofs, and can change nothing."""
+        if not as_organisation_admin:
+            self.require_role(actor, AUTHORITY_ROLES, "appoint auditors")
+        if auditor_id in self.members:
+            raise InvalidValue("a member already sees the group; an auditor is from outside it",
+                               "email")
+        if auditor_id in self.auditors:
+            raise InvalidValue("this person already audits the group", "email")
+        self._trigger(self.AuditorAppointed, actor, at, auditor_id=auditor_id,
+                      how="organisation_admin" if as_organisation_admin else "chair")
 
     def leave(self, *, actor: str, member_id: str, at: datetime) -> None:
         """A member leaves, or a chair removes them."""

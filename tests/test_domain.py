@@ -324,3 +324,20 @@ def test_a_refused_command_keeps_none_of_its_free_text(app):
         stored = {row["body"] for row in cursor.fetchall()}
     assert not stored & {"Ingreso de Marta", "Diagnóstico reservado", "Marta García"}
     assert "Mesa de coproducción" in stored
+
+
+def test_auditors_are_appointed_by_a_chair_or_an_organisation_admin(app):
+    group_id, chair = found_group(app)
+    member, auditor, other = admit(app, group_id, chair), str(uuid.uuid4()), str(uuid.uuid4())
+    with pytest.raises(NotAllowed):
+        app.appoint_auditor(group_id, actor=member, auditor_id=auditor)
+    with pytest.raises(InvalidValue):
+        app.appoint_auditor(group_id, actor=chair, auditor_id=member)
+    app.appoint_auditor(group_id, actor=chair, auditor_id=auditor)
+    admin = str(uuid.uuid4())
+    app.appoint_auditor(group_id, actor=admin, auditor_id=other, as_organisation_admin=True)
+    assert app.group(group_id).auditors == [auditor, other]
+    assert [e.how for e in stored_events(app) if type(e).__name__ == "AuditorAppointed"] == [
+        "chair", "organisation_admin"]
+    with pytest.raises(NotAMember):
+        table(app, group_id, auditor)

@@ -8,12 +8,14 @@ reads accept `after=POSITION` and answer once the read models include it.
 
 from flask import Blueprint, current_app, jsonify, request
 
-from domain.errors import NotFound
+from domain.errors import NotAllowed, NotFound
 from projections import queries
 from webapp.app import error_response, services
 from webapp.auth import require_person
 from webapp.idempotency import idempotent, request_id
 from webapp.schemas import (
+    AuditorIn,
+    AuditorWritten,
     Closed,
     ContributionIn,
     EmptyIn,
@@ -45,12 +47,17 @@ def written(done, status: int = 201):
     return jsonify(Written().dump({"id": done.id, "position": done.position})), status
 
 
-def visible_group(group_id: str, person: dict):
-    """The group, if the caller belongs to it; otherwise it does not exist for them."""
+def visible_group(group_id: str, person: dict, *, changing: bool = False):
+    """The group, if the caller belongs to it or audits it; otherwise it does not exist for
+    them. Auditors read everything and change nothing."""
     group = services().app.group(group_id)
-    if person["person_id"] not in group.members:
-        raise NotFound(f"there is no group with id {group_id}", "group_id")
-    return group
+    if person["person_id"] in group.members:
+        return group
+    if person["person_id"] in group.auditors:
+        if changing:
+            raise NotAllowed("an auditor can read this group but change nothing")
+        return group
+    raise NotFound(f"there is no group with id {group_id}", "group_id")
 
 
 def read_query() -> dict:
@@ -101,7 +108,7 @@ def group(group_id: str):
 @idempotent
 def admit_member(group_id: str):
     person, data = require_person(), body(MemberIn)
-    visible_group(group_id, person)
+    visible_group(group_id, person, changing=True)
     newcomer = services().accounts.person_by_email(data["email"])
     if newcomer is None:
         return error_response(422, {"email": ["no account has this email"]})
@@ -111,11 +118,28 @@ def admit_member(group_id: str):
     return jsonify(MemberWritten().dump({"member_id": done.id, "position": done.position})), 201
 
 
+@api.post("/groups/<group_id>/auditors")
+@idempotent
+def appoint_auditor(group_id: str):
+    """A chair, or an organisation admin, appoints a read-only auditor."""
+    person, data = require_person(), body(AuditorIn)
+    if not person["is_admin"]:
+        visible_group(group_id, person, changing=True)
+    auditor = services().accounts.person_by_email(data["email"])
+    if auditor is None:
+        return error_response(422, {"email": ["no account has this email"]})
+    done = services().app.appoint_auditor(group_id, actor=person["person_id"],
+                                          auditor_id=auditor["person_id"],
+                                          as_organisation_admin=person["is_admin"])
+    return jsonify(AuditorWritten().dump({"auditor_id": done.id,
+                                          "position": done.position})), 201
+
+
 @api.post("/groups/<group_id>/roles")
 @idempotent
 def change_role(group_id: str):
     person, data = require_person(), body(RoleChangeIn)
-    visible_group(group_id, person)
+    visible_group(group_id, person, changing=True)
     done = services().app.change_role(group_id, actor=person["person_id"],
                                       member_id=str(data["member_id"]), role=data["role"],
                                       action=data["action"])
@@ -128,7 +152,7 @@ def change_role(group_id: str):
 @idempotent
 def table_proposal(group_id: str):
     person, data = require_person(), body(ProposalIn)
-    visible_group(group_id, person)
+    visible_group(group_id, person, changing=True)
     change = data.get("role_change") or data.get("rule_change")
     if change and "member_id" in change:
         change = {**change, "member_id": str(change["member_id"])}
@@ -139,10 +163,10 @@ def table_proposal(group_id: str):
     return written(done)
 
 
-def visible_proposal(proposal_id: str, person: dict):
+def visible_proposal(proposal_id: str, person: dict, *, changing: bool = False):
     proposal = services().app.proposal(proposal_id)
     try:
-        visible_group(proposal.group_id, person)
+        visible_group(proposal.group_id, person, changing=changing)
     except NotFound:
         raise NotFound(f"there is no proposal with id {proposal_id}", "proposal_id") from None
     return proposal
@@ -171,7 +195,7 @@ def proposal(proposal_id: str):
 @idempotent
 def cast_vote(proposal_id: str):
     person, data = require_person(), body(VoteIn)
-    visible_proposal(proposal_id, person)
+    visible_proposal(proposal_id, person, changing=True)
     voter = str(data["voter_id"]) if data.get("voter_id") else None
     return written(services().app.cast_vote(
         proposal_id, actor=person["person_id"], position=data["position"],
@@ -183,7 +207,7 @@ def cast_vote(proposal_id: str):
 def close_proposal(proposal_id: str):
     person = require_person()
     body(EmptyIn)
-    visible_proposal(proposal_id, person)
+    visible_proposal(proposal_id, person, changing=True)
     done = services().app.close_proposal(proposal_id, actor=person["person_id"],
                                          request_id=request_id())
     return jsonify(Closed().dump({"id": done.id, "position": done.position,
@@ -196,7 +220,7 @@ def close_proposal(proposal_id: str):
 def withdraw_proposal(proposal_id: str):
     person = require_person()
     body(EmptyIn)
-    visible_proposal(proposal_id, person)
+    visible_proposal(proposal_id, person, changing=True)
     return written(services().app.withdraw_proposal(proposal_id, actor=person["person_id"]),
                    200)
 
@@ -207,7 +231,7 @@ def withdraw_proposal(proposal_id: str):
 @idempotent
 def contribute(group_id: str):
     person, data = require_person(), body(ContributionIn)
-    visible_group(group_id, person)
+    visible_group(group_id, person, changing=True)
     app, actor, key = services().app, person["person_id"], request_id()
     kind = data.pop("kind")
     if kind == "asset":

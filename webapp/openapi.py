@@ -21,6 +21,8 @@ OPERATIONS = [
     ("get", "/api/groups/{group_id}", "A group", None, 200, schemas.GroupOut, (401, 404)),
     ("post", "/api/groups/{group_id}/members", "Admit a member", schemas.MemberIn, 201,
      schemas.MemberWritten, WRITE_ERRORS),
+    ("post", "/api/groups/{group_id}/auditors", "Appoint a read-only auditor", schemas.AuditorIn,
+     201, schemas.AuditorWritten, WRITE_ERRORS),
     ("post", "/api/groups/{group_id}/roles", "Assign or revoke a role", schemas.RoleChangeIn,
      201, schemas.Written, WRITE_ERRORS),
     ("post", "/api/groups/{group_id}/proposals", "Table a proposal", schemas.ProposalIn, 201,

@@ -81,6 +81,10 @@ class MemberIn(Strict):
     role = fields.String(load_default="member", validate=validate.OneOf(("member", "observer")))
 
 
+class AuditorIn(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
 class RoleChangeIn(Strict):
     member_id = fields.UUID(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
@@ -158,6 +162,11 @@ class Written(Schema):
 
 class MemberWritten(Schema):
     member_id = fields.String(required=True)
+    position = fields.Integer(required=True)
+
+
+class AuditorWritten(Schema):
+    auditor_id = fields.String(required=True)
     position = fields.Integer(required=True)
 
 

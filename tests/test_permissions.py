@@ -1,0 +1,102 @@
+"""The permission matrix of docs/permissions.md as one table-driven test: every endpoint for
+every role gets the expected status, and a refused write leaves the log unchanged."""
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+ROLES = ("stranger", "admin", "auditor", "observer", "member", "facilitator", "chair")
+MAJORITY = {"rule": "majority", "quorum": "1/2"}
+
+
+def row(*statuses):
+    return dict(zip(ROLES, statuses))
+
+
+READ = row(404, 404, 200, 200, 200, 200, 200)
+# endpoint: (method, path template, body (None: no body), expected status per role)
+NEWCOMERS = ("admit", "appoint_auditor", "change_role")  # each needs fresh accounts
+MATRIX = {
+    "group": ("GET", "/api/groups/{group}", None, READ),
+    "record": ("GET", "/api/groups/{group}/record", None, READ),
+    "power_balance": ("GET", "/api/groups/{group}/power-balance", None, READ),
+    "trace": ("GET", "/api/groups/{group}/power-balance/agenda/carer", None, READ),
+    "principles": ("GET", "/api/groups/{group}/principles", None, READ),
+    "level": ("GET", "/api/groups/{group}/level", None, READ),
+    "proposal": ("GET", "/api/proposals/{proposal}", None, READ),
+    "admit": ("POST", "/api/groups/{group}/members",
+              {"email": "{newcomer}", "category": "community"},
+              row(404, 404, 403, 403, 403, 201, 201)),
+    "appoint_auditor": ("POST", "/api/groups/{group}/auditors", {"email": "{newcomer}"},
+                        row(404, 201, 403, 403, 403, 403, 201)),
+    "change_role": ("POST", "/api/groups/{group}/roles",
+                    {"member_id": "{target}", "role": "note_taker", "action": "assign"},
+                    row(404, 404, 403, 403, 403, 403, 201)),
+    "table": ("POST", "/api/groups/{group}/proposals",
+              {"title": "Propuesta", "body": "Texto", "scope": "design"},
+              row(404, 404, 403, 403, 201, 201, 201)),
+    "vote": ("POST", "/api/proposals/{proposal}/votes", {"position": "for"},
+             row(404, 404, 403, 403, 201, 201, 201)),
+    "close": ("POST", "/api/proposals/{proposal}/close", None,
+              row(404, 404, 403, 403, 403, 200, 200)),
+    "withdraw": ("POST", "/api/proposals/{proposal}/withdraw", None,
+                 row(404, 404, 403, 403, 403, 403, 200)),
+    "contribute": ("POST", "/api/groups/{group}/contributions",
+                   {"kind": "task", "description": "Preparar la sala"},
+                   row(404, 404, 403, 201, 201, 201, 201)),
+}
+
+
+@pytest.fixture
+def world(web):
+    """A group founded by `chair`, with an observer, a member, a facilitator and an auditor;
+    a stranger and an organisation admin who belong to nothing; tokens for all."""
+    accounts, client = web.extensions["reciproca"].accounts, web.test_client()
+    auth, ids = {}, {}
+    for role in ROLES:
+        ids[role] = accounts.add_person(f"{role}@example.org", role.title(), PASSWORD,
+                                        admin=role == "admin")
+        auth[role] = {"Authorization": f"Bearer {accounts.create_token(ids[role])}"}
+    group = client.post("/api/groups", headers=auth["chair"], json={
+        "name": "Mesa", "purpose": "Salud mental", "category": "professional",
+        "decision_rule": MAJORITY}).json["id"]
+    for role in ("observer", "member", "facilitator"):
+        client.post(f"/api/groups/{group}/members", headers=auth["chair"], json={
+            "email": f"{role}@example.org", "category": "carer",
+            "role": "observer" if role == "observer" else "member"})
+    client.post(f"/api/groups/{group}/roles", headers=auth["chair"], json={
+        "member_id": ids["facilitator"], "role": "facilitator", "action": "assign"})
+    client.post(f"/api/groups/{group}/auditors", headers=auth["chair"],
+                json={"email": "auditor@example.org"})
+    for endpoint in NEWCOMERS:
+        for role in ROLES:
+            accounts.add_person(f"{endpoint}.{role}@example.org", "Nueva persona", PASSWORD)
+    return {"client": client, "auth": auth, "ids": ids, "group": group,
+            "app": web.extensions["reciproca"].app}
+
+
+def test_every_endpoint_for_every_role(world):
+    client, auth, app = world["client"], world["auth"], world["app"]
+    mismatches = []
+    for name, (method, path, body, expected) in MATRIX.items():
+        for role in ROLES:
+            proposal = client.post(f"/api/groups/{world['group']}/proposals",
+                                   headers=auth["chair"], json={
+                                       "title": "P", "body": "B", "scope": "delivery"}).json["id"]
+            target = client.post(f"/api/groups/{world['group']}/members", headers=auth["chair"],
+                                 json={"email": f"{name}.{role}@example.org",
+                                       "category": "carer"}
+                                 ).json["member_id"] if name == "change_role" else ""
+            values = {"group": world["group"], "proposal": proposal, "target": target,
+                      "newcomer": f"{name}.{role}@example.org"}
+            filled = {k: v.format(**values) if isinstance(v, str) else v
+                      for k, v in (body or {}).items()}
+            before = app.recorder.max_notification_id()
+            answer = client.open(path.format(**values), method=method, headers=auth[role],
+                                 json=filled if body is not None else None)
+            if answer.status_code != expected[role]:
+                mismatches.append((name, role, expected[role], answer.status_code,
+                                   answer.get_json()))
+            if method == "POST" and answer.status_code >= 400:
+                assert app.recorder.max_notification_id() == before, (name, role)
+    assert mismatches == []
