@@ -100,10 +100,11 @@ class ProposalIn(Strict):
     role_change = fields.Nested(RoleChangeIn)
     rule_change = fields.Nested(DecisionRuleIn)
 
-    @validates_schema(skip_on_field_errors=False)
-    def _change_matches_kind(self, data, **kwargs):
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _change_matches_kind(self, data, original, **kwargs):
+        """Judged on what was sent, so an invalid change is not also reported as missing."""
         for kind in ("role_change", "rule_change"):
-            if (data.get("kind") == kind) != (kind in data):
+            if (original.get("kind", "ordinary") == kind) != (kind in original):
                 raise ValidationError(f"{kind} is given exactly when kind is {kind}", kind)
 
 
@@ -129,12 +130,13 @@ class ContributionIn(Strict):
     ALLOWED = {"asset": {"description", "tags"}, "support": {"to_member_id", "description"},
                "task": {"description"}, "reflection": {"scores", "comment"}}
 
-    @validates_schema(skip_on_field_errors=False)
-    def _fields_match_kind(self, data, **kwargs):
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _fields_match_kind(self, data, original, **kwargs):
+        """Judged on what was sent, so an invalid field is not also reported as missing."""
         kind = data.get("kind")
         if kind not in self.NEEDS:
             return
-        given = {k for k, v in data.items() if v is not None} - {"kind"}
+        given = {k for k, v in original.items() if v is not None} - {"kind"}
         errors = {f: [f"required for a {kind}"] for f in self.NEEDS[kind] - given}
         errors |= {f: [f"not part of a {kind}"] for f in given - self.ALLOWED[kind]}
         if errors:
