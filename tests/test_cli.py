@@ -75,3 +75,29 @@ def test_serve_answers_over_http_and_refuses_several_workers_on_sqlite(store, tm
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_tokens_are_listed_without_secrets_and_revoked_from_the_command_line(store, capsys,
+                                                                            monkeypatch):
+    import io
+
+    from webapp.accounts import Accounts
+    from webapp.sql import Database
+    from webapp.storage import database_url
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    assert main(["user", "add", "ana@example.org", "--name", "Ana"]) == 0
+    assert main(["token", "create", "ana@example.org"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["token", "list", "ana@example.org"]) == 0
+    listing = capsys.readouterr().out
+    token_id = listing.split()[0]
+    assert "active" in listing and token.split("_")[2] not in listing
+    assert main(["token", "revoke", "ana@example.org", token_id]) == 0
+    db = Database(database_url())
+    try:
+        assert Accounts(db).token_person(token) is None
+    finally:
+        db.close()
+    assert main(["token", "revoke", "ana@example.org", token_id]) == 2
+    assert "no active token" in capsys.readouterr().err

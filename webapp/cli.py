@@ -96,15 +96,27 @@ def _read_password() -> str:
 
 
 def token(args) -> None:
-    """`token create EMAIL`: a new API token, alone on the last line (shown only this once)."""
+    """`token create|list|revoke EMAIL`: a new token is printed alone on the last line, shown
+    only this once; a list shows ids and prefixes, never secrets."""
     with _accounts(args) as accounts:
         person = accounts.person_by_email(args.email)
         if person is None:
             raise DomainError(f"no account has the email {args.email}", "email")
-        new_token = accounts.create_token(person["person_id"])
-    print(f"A new API token for {person['email']} (shown only now; send it as "
-          f"'Authorization: Bearer <token>'):")
-    print(new_token)
+        if args.action == "create":
+            new_token = accounts.create_token(person["person_id"])
+            print(f"A new API token for {person['email']} (shown only now; send it as "
+                  f"'Authorization: Bearer <token>'):")
+            print(new_token)
+        elif args.action == "list":
+            for listed in accounts.tokens(person["person_id"]):
+                state = f"revoked {listed['revoked']}" if listed["revoked"] else "active"
+                print(f"{listed['token_id']}  rcp_{listed['prefix']}_…  created "
+                      f"{listed['created']}  {state}")
+        elif not accounts.revoke_token(person["person_id"], args.token_id):
+            raise DomainError(f"{person['email']} has no active token {args.token_id}",
+                              "token_id")
+        else:
+            print(f"Revoked the token {args.token_id}; it no longer authenticates.")
 
 
 @contextmanager
@@ -173,6 +185,11 @@ def parser() -> argparse.ArgumentParser:
     create_parser = token_sub.add_parser("create", help="print a new API token for an account, "
                                                         "alone on the last line")
     create_parser.add_argument("email")
+    token_sub.add_parser("list", help="list an account's tokens (never their secrets)"
+                         ).add_argument("email")
+    revoke_parser = token_sub.add_parser("revoke", help="revoke one of an account's tokens")
+    revoke_parser.add_argument("email")
+    revoke_parser.add_argument("token_id")
     serve_parser = sub.add_parser("serve", help="run the web app with a production-grade server")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=5000)
