@@ -9,6 +9,7 @@ it does not poll; a slow periodic check still picks up writes by other processes
 
 import copy
 import json
+import logging
 import threading
 from collections.abc import Callable
 
@@ -17,6 +18,8 @@ from projections.events import event_view
 from projections.fold import fold_event, new_group_state
 from projections.record import fold_proposal
 from projections.store import PageWrites, ViewTables
+
+log = logging.getLogger("reciproca.runner")
 
 PAGE_SIZE = 500
 SNAPSHOT_EVERY = 50  # a group's state is kept every N of its events, for time travel
@@ -36,7 +39,7 @@ class Runner:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        app.save_listeners.append(lambda position: self._wake.set())
+        app.save_listeners.append(self._on_save)
 
     # Running ----------------------------------------------------------------------------
 
@@ -70,12 +73,15 @@ class Runner:
                     self._fold(event, writes, entries)
                 self.views.write_page(writes, page[-1].id)
             except BaseException:
-                self._states.clear()  # folded but not committed: reload from the views
+                # Folded but perhaps not committed (or committed with an error reported):
+                # start again from what the views say they hold.
+                self._states.clear()
+                self.position = self.views.position()
                 raise
             self.position = page[-1].id
+        self._tell(entries)  # listeners first: whoever waited for this position may rely on it
         with self._advanced:
             self._advanced.notify_all()
-        self._tell(entries)
         return True
 
     def start(self, interval: float = 1.0) -> None:
@@ -84,18 +90,25 @@ class Runner:
             while not self._stop.is_set():
                 try:
                     self.catch_up()
-                finally:
-                    self._wake.wait(interval)
-                    self._wake.clear()
+                except Exception:  # noqa: BLE001 - keep following; the page is retried
+                    log.exception("the projection runner failed a page; retrying")
+                    self._stop.wait(interval)
+                self._wake.wait(interval)
+                self._wake.clear()
 
         self._thread = threading.Thread(target=follow, name="reciproca-runner", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        if self._on_save in self.app.save_listeners:
+            self.app.save_listeners.remove(self._on_save)
         self._stop.set()
         self._wake.set()
         if self._thread:
             self._thread.join()
+
+    def _on_save(self, position: int) -> None:
+        self._wake.set()
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Whether the views include `position` within `timeout` seconds."""
