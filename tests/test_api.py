@@ -266,3 +266,19 @@ def test_the_openapi_document_covers_exactly_the_api_routes(web):
               and rule.rule != "/api/openapi.json"
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == served
+
+
+def test_a_person_belongs_to_several_groups_and_sees_only_those(web, people):
+    client = web.test_client()
+    first = group_with_bea(client, people)
+    second = client.post("/api/groups", headers=people["carla"]["auth"], json={
+        "name": "Otra mesa", "purpose": "Barrio", "category": "community",
+        "decision_rule": MAJORITY}).json["id"]
+    client.post(f"/api/groups/{second}/members", headers=people["carla"]["auth"],
+                json={"email": people["bea"]["email"], "category": "professional"})
+    third = client.post("/api/groups", headers=people["carla"]["auth"], json={
+        "name": "Tercera", "purpose": "p", "category": "carer",
+        "decision_rule": MAJORITY}).json["id"]
+    seen = {gid: client.get(f"/api/groups/{gid}", headers=people["bea"]["auth"]).status_code
+            for gid in (first, second, third)}
+    assert seen == {first: 200, second: 200, third: 404}

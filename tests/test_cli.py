@@ -101,3 +101,38 @@ def test_tokens_are_listed_without_secrets_and_revoked_from_the_command_line(sto
         db.close()
     assert main(["token", "revoke", "ana@example.org", token_id]) == 2
     assert "no active token" in capsys.readouterr().err
+
+
+def test_the_demo_gives_its_people_accounts_with_passwords_shown_once(tmp_path, monkeypatch,
+                                                                      capsys):
+    from webapp.accounts import Accounts
+    from webapp.app import create_app
+    from webapp.sql import Database
+
+    monkeypatch.setenv("RECIPROCA_DATABASE_URL", f"sqlite:///{tmp_path / 'r.sqlite'}")
+    assert main(["init"]) == 0
+    assert main(["demo"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    group_id = lines[1].split()[4].rstrip(":")
+    accounts_shown = [line.split() for line in lines[lines.index(
+        "Demo accounts (passwords shown only now):") + 1:]]
+    assert len(accounts_shown) == 12
+    email, password = accounts_shown[0]
+    db = Database(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    try:
+        with db.cursor() as cursor:
+            cursor.execute("SELECT password_hash FROM reciproca_people")
+            stored = cursor.fetchall()
+        assert all(password not in row["password_hash"] for row in stored)
+        person = Accounts(db).sign_in(email, password, "127.0.0.1")
+    finally:
+        db.close()
+    web = create_app({"SECRET_KEY": "k" * 40})
+    try:
+        client = web.test_client()
+        signed = client.post("/api/session", json={"email": email, "password": password})
+        assert signed.status_code == 201
+        group = client.get(f"/api/groups/{group_id}").json
+        assert person["person_id"] in [m["id"] for m in group["members"]]
+    finally:
+        web.extensions["reciproca"].close()

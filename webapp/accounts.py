@@ -150,8 +150,10 @@ class Accounts:
 
     # People
 
-    def add_person(self, email: str, name: str, password: str, *, admin: bool = False) -> str:
-        """Create an account; its new person id. AccountError names a bad input."""
+    def add_person(self, email: str, name: str, password: str, *, admin: bool = False,
+                   person_id: str | None = None) -> str:
+        """Create an account; its person id (new, or the one given for a person who already
+        appears in a group's record). AccountError names a bad input."""
         email = normalise_email(email)
         if len(email) > 254 or not EMAIL_FORMAT.fullmatch(email):
             raise AccountError(f"{email or 'an empty value'} is not an email address", "email")
@@ -162,7 +164,7 @@ class Accounts:
             raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} "
                                f"characters", "password")
         password_hash = self._hasher.hash(password)
-        person_id = str(uuid.uuid4())
+        person_id = person_id or str(uuid.uuid4())
         try:
             with self.db.cursor() as cursor:
                 cursor.execute(self.db.sql(

@@ -30,6 +30,22 @@ def demo(args) -> None:
     finally:
         storage.close(app)
     print(f"Loaded the demo group {story.group_id}: {story.summary()}")
+    _demo_accounts(args, story)
+
+
+def _demo_accounts(args, story) -> None:
+    """An account for each person of the demo, with a random password printed only now."""
+    import secrets
+    import unicodedata
+
+    print("Demo accounts (passwords shown only now):")
+    with _accounts(args) as accounts:
+        for name, person_id in story.people.items():
+            plain = unicodedata.normalize("NFKD", name.split()[0]).encode("ascii", "ignore")
+            email = f"{plain.decode().lower()}@demo.reciproca.invalid"
+            password = secrets.token_urlsafe(12)
+            accounts.add_person(email, name, password, person_id=person_id)
+            print(f"  {email:40} {password}")
 
 
 def rebuild(args) -> None:
