@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta, timezone
 
 from tests.helpers import admit, event_names, found_group, stored_events
-from webapp.storage import close, initialise, open_application
+from webapp.storage import initialise
 
 
 def test_a_fresh_process_rebuilds_the_same_aggregates(database_url, app_on):
