@@ -92,15 +92,18 @@ def group(group_id: str):
     person = require_person()
     group = visible_group(group_id, person)
     texts = services().app.texts
-    names = texts.read([ref["text_id"] for ref in group.display_names.values()])
-    names.update({k: v for k, v in services().accounts.names(list(group.members)).items() if v})
+    given = texts.read([ref["text_id"] for ref in group.display_names.values()])
+    accounts = services().accounts.names(list(group.members))
+
+    def name(member_id: str) -> str | None:
+        """The account's name, else the name given when the member joined (None if erased)."""
+        return accounts.get(member_id) or given[group.display_names[member_id]["text_id"]]
+
     return jsonify(GroupOut().dump({
         "id": group_id, "name": texts.text(group.name), "purpose": texts.text(group.purpose),
         "decision_rule": group.rule, "your_roles": group.roles_of(person["person_id"]),
         "members": [{"id": member_id, "category": member["category"], "roles": member["roles"],
-                     "name": names.get(member_id)
-                     or names.get(group.display_names[member_id]["text_id"])}
-                    for member_id, member in group.members.items()],
+                     "name": name(member_id)} for member_id, member in group.members.items()],
     }))
 
 
