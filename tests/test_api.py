@@ -282,3 +282,5 @@ def test_a_person_belongs_to_several_groups_and_sees_only_those(web, people):
     seen = {gid: client.get(f"/api/groups/{gid}", headers=people["bea"]["auth"]).status_code
             for gid in (first, second, third)}
     assert seen == {first: 200, second: 200, third: 404}
+    members = client.get(f"/api/groups/{first}", headers=people["bea"]["auth"]).json["members"]
+    assert sorted(m["name"] for m in members) == ["Ana", "Bea"]
