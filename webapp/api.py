@@ -1,63 +1,46 @@
-"""The JSON API of shared/api.md: validate, check who is calling, call one command or query.
+"""The JSON API (docs/api.md): thin routes over the command dispatcher and the read models.
 
-The domain decides what a member may do (its errors map to 403, 404, 409, 422); this layer adds
-what only it knows: the caller's account, and that a group is invisible (404) to people who
-neither belong to it nor audit it. Writes answer with the log position of their last event;
-reads accept `after=POSITION` and answer once the read models include it.
+A write route hands its body and the URL's ids to `webapp/commands.py`, which validates, checks
+the caller and runs one application method; the route only turns the answer into JSON. Writes
+answer with the log position of their last event; reads accept `after=POSITION` and answer once
+the read models include it. A group is invisible (404) to people who neither belong to it nor
+audit it.
 """
 
 from flask import Blueprint, current_app, jsonify, request
+from marshmallow import ValidationError
 
-from domain.errors import NotAllowed, NotFound
 from projections import queries
-from webapp.app import error_response, services
 from webapp.auth import require_person
+from webapp.commands import Caller, dispatch, visible_group, visible_proposal
 from webapp.idempotency import idempotent, request_id
 from webapp.schemas import (
-    AuditorIn,
-    AuditorWritten,
-    Closed,
-    ContributionIn,
-    EmptyIn,
-    GroupIn,
     GroupOut,
     LevelOut,
-    MemberIn,
-    MemberWritten,
     PowerBalanceOut,
     PrinciplesOut,
-    ProposalIn,
     ProposalOut,
     ReadQuery,
     RecordOut,
-    RoleChangeIn,
     TraceOut,
-    VoteIn,
-    Written,
 )
+from webapp.services import error_response, services
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
 
-def body(schema) -> dict:
-    return schema().load(request.get_json(silent=True) or {})
-
-
-def written(done, status: int = 201):
-    return jsonify(Written().dump({"id": done.id, "position": done.position})), status
-
-
-def visible_group(group_id: str, person: dict, *, changing: bool = False):
-    """The group, if the caller belongs to it or audits it; otherwise it does not exist for
-    them. Auditors read everything and change nothing."""
-    group = services().app.group(group_id)
-    if person["person_id"] in group.members:
-        return group
-    if person["person_id"] in group.auditors:
-        if changing:
-            raise NotAllowed("an auditor can read this group but change nothing")
-        return group
-    raise NotFound(f"there is no group with id {group_id}", "group_id")
+def run(name: str, status: int = 201, **ids):
+    """Hand the JSON body and the URL's ids to the command dispatcher; answer with its result."""
+    caller = Caller.of(require_person(), request_id())
+    payload = request.get_json(silent=True)
+    if payload is None:
+        payload = {}
+    if isinstance(payload, dict):
+        clash = payload.keys() & ids.keys()
+        if clash:
+            raise ValidationError({key: ["Unknown field."] for key in clash})
+        payload = {**payload, **ids}
+    return jsonify(dispatch(name, caller, payload)), status
 
 
 def read_query() -> dict:
@@ -79,18 +62,13 @@ def read_query() -> dict:
 @api.post("/groups")
 @idempotent
 def found_group():
-    person, data = require_person(), body(GroupIn)
-    done = services().app.found_group(
-        actor=person["person_id"], name=data["name"], purpose=data["purpose"],
-        category=data["category"], founder_name=person["name"],
-        decision_rule=data["decision_rule"], request_id=request_id())
-    return written(done)
+    return run("found_group")
 
 
 @api.get("/groups/<group_id>")
 def group(group_id: str):
     person = require_person()
-    group = visible_group(group_id, person)
+    group = visible_group(services(), group_id, person["person_id"])
     texts = services().app.texts
     given = texts.read([ref["text_id"] for ref in group.display_names.values()])
     accounts = services().accounts.names(list(group.members))
@@ -110,43 +88,20 @@ def group(group_id: str):
 @api.post("/groups/<group_id>/members")
 @idempotent
 def admit_member(group_id: str):
-    person, data = require_person(), body(MemberIn)
-    visible_group(group_id, person, changing=True)
-    newcomer = services().accounts.person_by_email(data["email"])
-    if newcomer is None:
-        return error_response(422, {"email": ["no account has this email"]})
-    done = services().app.admit_member(
-        group_id, actor=person["person_id"], member_id=newcomer["person_id"],
-        display_name=newcomer["name"], category=data["category"], role=data["role"])
-    return jsonify(MemberWritten().dump({"member_id": done.id, "position": done.position})), 201
+    return run("admit_member", group_id=group_id)
 
 
 @api.post("/groups/<group_id>/auditors")
 @idempotent
 def appoint_auditor(group_id: str):
     """A chair, or an organisation admin, appoints a read-only auditor."""
-    person, data = require_person(), body(AuditorIn)
-    if not person["is_admin"]:
-        visible_group(group_id, person, changing=True)
-    auditor = services().accounts.person_by_email(data["email"])
-    if auditor is None:
-        return error_response(422, {"email": ["no account has this email"]})
-    done = services().app.appoint_auditor(group_id, actor=person["person_id"],
-                                          auditor_id=auditor["person_id"],
-                                          as_organisation_admin=person["is_admin"])
-    return jsonify(AuditorWritten().dump({"auditor_id": done.id,
-                                          "position": done.position})), 201
+    return run("appoint_auditor", group_id=group_id)
 
 
 @api.post("/groups/<group_id>/roles")
 @idempotent
 def change_role(group_id: str):
-    person, data = require_person(), body(RoleChangeIn)
-    visible_group(group_id, person, changing=True)
-    done = services().app.change_role(group_id, actor=person["person_id"],
-                                      member_id=str(data["member_id"]), role=data["role"],
-                                      action=data["action"])
-    return written(done)
+    return run("change_role", group_id=group_id)
 
 
 # Proposals ------------------------------------------------------------------------------------
@@ -154,30 +109,12 @@ def change_role(group_id: str):
 @api.post("/groups/<group_id>/proposals")
 @idempotent
 def table_proposal(group_id: str):
-    person, data = require_person(), body(ProposalIn)
-    visible_group(group_id, person, changing=True)
-    change = data.get("role_change") or data.get("rule_change")
-    if change and "member_id" in change:
-        change = {**change, "member_id": str(change["member_id"])}
-    done = services().app.table_proposal(
-        group_id, actor=person["person_id"], title=data["title"], body=data["body"],
-        scope=data["scope"], kind=data["kind"], rule=data.get("rule"), change=change,
-        request_id=request_id())
-    return written(done)
-
-
-def visible_proposal(proposal_id: str, person: dict, *, changing: bool = False):
-    proposal = services().app.proposal(proposal_id)
-    try:
-        visible_group(proposal.group_id, person, changing=changing)
-    except NotFound:
-        raise NotFound(f"there is no proposal with id {proposal_id}", "proposal_id") from None
-    return proposal
+    return run("table_proposal", group_id=group_id)
 
 
 @api.get("/proposals/<proposal_id>")
 def proposal(proposal_id: str):
-    proposal = visible_proposal(proposal_id, require_person())
+    proposal = visible_proposal(services(), proposal_id, require_person()["person_id"])
     texts = services().app.texts
     latest = proposal.versions[-1]
     tally = dict.fromkeys(("for", "against", "abstain", "block"), 0)
@@ -197,35 +134,19 @@ def proposal(proposal_id: str):
 @api.post("/proposals/<proposal_id>/votes")
 @idempotent
 def cast_vote(proposal_id: str):
-    person, data = require_person(), body(VoteIn)
-    visible_proposal(proposal_id, person, changing=True)
-    voter = str(data["voter_id"]) if data.get("voter_id") else None
-    return written(services().app.cast_vote(
-        proposal_id, actor=person["person_id"], position=data["position"],
-        reason=data.get("reason"), voter=voter, request_id=request_id()))
+    return run("vote", proposal_id=proposal_id)
 
 
 @api.post("/proposals/<proposal_id>/close")
 @idempotent
 def close_proposal(proposal_id: str):
-    person = require_person()
-    body(EmptyIn)
-    visible_proposal(proposal_id, person, changing=True)
-    done = services().app.close_proposal(proposal_id, actor=person["person_id"],
-                                         request_id=request_id())
-    return jsonify(Closed().dump({"id": done.id, "position": done.position,
-                                  "outcome": done.decision["outcome"],
-                                  "decision": done.decision}))
+    return run("close_proposal", 200, proposal_id=proposal_id)
 
 
 @api.post("/proposals/<proposal_id>/withdraw")
 @idempotent
 def withdraw_proposal(proposal_id: str):
-    person = require_person()
-    body(EmptyIn)
-    visible_proposal(proposal_id, person, changing=True)
-    return written(services().app.withdraw_proposal(proposal_id, actor=person["person_id"]),
-                   200)
+    return run("withdraw_proposal", 200, proposal_id=proposal_id)
 
 
 # Contributions --------------------------------------------------------------------------------
@@ -233,27 +154,13 @@ def withdraw_proposal(proposal_id: str):
 @api.post("/groups/<group_id>/contributions")
 @idempotent
 def contribute(group_id: str):
-    person, data = require_person(), body(ContributionIn)
-    visible_group(group_id, person, changing=True)
-    app, actor, key = services().app, person["person_id"], request_id()
-    kind = data.pop("kind")
-    if kind == "asset":
-        done = app.offer_asset(group_id, actor=actor, request_id=key, **data)
-    elif kind == "support":
-        done = app.give_support(group_id, actor=actor, request_id=key,
-                                to_member_id=str(data["to_member_id"]),
-                                description=data["description"])
-    elif kind == "task":
-        done = app.take_on_task(group_id, actor=actor, request_id=key, **data)
-    else:
-        done = app.reflect(group_id, actor=actor, request_id=key, **data)
-    return written(done)
+    return run("contribute", group_id=group_id)
 
 
 # Read models ----------------------------------------------------------------------------------
 
 def _read(group_id: str, answer):
-    visible_group(group_id, require_person())
+    visible_group(services(), group_id, require_person()["person_id"])
     params = read_query()
     if not isinstance(params, dict):
         return params

@@ -1,7 +1,7 @@
-"""The Flask application factory: settings, services, security headers and JSON errors.
+"""The Flask application factory: settings, services, blueprints, security headers.
 
-Every error reaches the client as `{"errors": {field: [messages]}}`; no stack trace ever does.
-Unexpected errors are logged with the request's id, which the client also receives.
+Nothing imports this module but entry points (the CLI, the tests): what a request reaches lives
+in `webapp/services.py`.
 """
 
 import logging
@@ -9,54 +9,27 @@ import os
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
-from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
 
-from domain import errors
-from domain.application import Reciproca
-from projections.runner import Runner
 from webapp import storage
-from webapp.accounts import Accounts
-from webapp.sql import Database
+from webapp.api import api
+from webapp.auth import auth
+from webapp.openapi import openapi
+from webapp.services import Services, handle_error
 
 log = logging.getLogger("reciproca")
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
                            "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-STATUS = [  # most specific first
-    (errors.UnknownMember, 422), (errors.InvalidValue, 422), (errors.NotAMember, 404),
-    (errors.NotFound, 404), (errors.NotAllowed, 403), (errors.AlreadyMember, 409),
-    (errors.ProposalClosed, 409), (errors.AmendmentTooLate, 409),
-    (errors.ConcurrencyConflict, 409), (errors.DomainError, 422),
-]
-
-
 class ExactJSONProvider(DefaultJSONProvider):
     """Decimal numbers in requests are kept exactly as written (0.1 stays 1/10)."""
 
     def loads(self, s, **kwargs):
         return super().loads(s, parse_float=Decimal, **kwargs)
-
-
-@dataclass
-class Services:
-    """What a web process holds: the application, its projection runner and the accounts."""
-
-    app: Reciproca
-    runner: Runner
-    accounts: Accounts
-
-    def close(self) -> None:
-        self.runner.stop()
-        storage.close_views(self.runner.views)
-        storage.close(self.app)
-        self.accounts.db.close()
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -82,31 +55,13 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings["PRODUCTION"] or settings["PUBLIC_URL"].startswith("https:"),
     )
     flask_app.json = ExactJSONProvider(flask_app)
-    flask_app.extensions["reciproca"] = _open_services(settings["DATABASE_URL"])
-
-    from webapp.api import api
-    from webapp.auth import auth
-    from webapp.openapi import openapi
-
+    flask_app.extensions["reciproca"] = Services.open(settings["DATABASE_URL"])
     for blueprint in (auth, api, openapi):
         flask_app.register_blueprint(blueprint)
     flask_app.before_request(_request_id)
     flask_app.after_request(_security_headers)
-    flask_app.register_error_handler(Exception, _error)
+    flask_app.register_error_handler(Exception, handle_error)
     return flask_app
-
-
-def _open_services(url: str) -> Services:
-    app = storage.open_application(url)
-    runner = storage.open_runner(app, url)
-    runner.start()
-    return Services(app, runner, Accounts(Database(url)))
-
-
-def services() -> Services:
-    from flask import current_app
-
-    return current_app.extensions["reciproca"]
 
 
 def _request_id() -> None:
@@ -122,35 +77,3 @@ def _security_headers(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Request-Id"] = g.get("request_id", "")
     return response
-
-
-def error_response(status: int, messages: dict[str, list[str]], **headers):
-    response = jsonify({"errors": messages})
-    response.status_code = status
-    response.headers.update(headers)
-    return response
-
-
-def _error(error: Exception):
-    if isinstance(error, ValidationError):
-        return error_response(422, _flatten(error.normalized_messages()))
-    if isinstance(error, errors.DomainError):
-        status = next(code for kind, code in STATUS if isinstance(error, kind))
-        field = error.field if status == 422 else "_"
-        return error_response(status, {field or "_": [error.message]})
-    if isinstance(error, HTTPException):
-        return error_response(error.code or 500, {"_": [error.description or error.name]})
-    log.exception("request %s failed", g.get("request_id"))
-    return error_response(500, {"_": [f"internal error; request id {g.get('request_id')}"]})
-
-
-def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
-    """Nested marshmallow messages as {"decision_rule.quorum": [...]}."""
-    flat = {}
-    for key, value in (messages.items() if isinstance(messages, dict) else [("_", messages)]):
-        name = f"{prefix}{key}" if key != "_schema" else (prefix.rstrip(".") or "_")
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{name}."))
-        else:
-            flat.setdefault(name, []).extend(str(v) for v in value)
-    return flat

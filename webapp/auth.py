@@ -13,7 +13,7 @@ import secrets
 from flask import Blueprint, abort, g, jsonify, request, session
 
 from webapp.accounts import SignInRefused, SignInThrottled
-from webapp.app import error_response, services
+from webapp.services import error_response, services
 from webapp.schemas import PersonOut, SignInIn
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

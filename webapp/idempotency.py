@@ -11,7 +11,7 @@ import re
 
 from flask import g, jsonify, make_response, request
 
-from webapp.app import error_response, services
+from webapp.services import error_response, services
 from webapp.auth import require_person
 
 def request_id() -> str | None:

@@ -1,0 +1,224 @@
+"""The one command dispatcher that HTTP and the websocket share.
+
+A command is a name bound to a marshmallow schema (what the input must be), a permission check
+(who may ask) and one application method (what it does). `dispatch(name, caller, payload)` takes
+a plain dict (a JSON body plus the ids a URL carries), validates it, checks the caller, runs the
+command and returns a plain answer ({id, position, ...}). It reads no request globals, so a
+websocket message is handled exactly as an HTTP request is. Adding a command is one
+`@command(...)` registration below (see docs/development.md).
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, is_dataclass
+
+from marshmallow import Schema, ValidationError
+
+from domain.errors import NotAllowed, NotFound
+from webapp import schemas
+from webapp.services import Services, services
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: the signed-in person, and the request id that makes a retry harmless."""
+
+    person_id: str
+    name: str
+    is_admin: bool = False
+    request_id: str | None = None
+
+    @classmethod
+    def of(cls, person: Mapping, request_id: str | None = None) -> "Caller":
+        return cls(person["person_id"], person["name"], bool(person.get("is_admin")), request_id)
+
+
+Permission = Callable[[Services, Caller, dict], None]
+Run = Callable[[Services, Caller, dict], object]
+
+
+@dataclass(frozen=True)
+class Command:
+    schema: type[Schema]
+    answer: type[Schema]
+    allowed: Permission
+    run: Run
+    ids: tuple[str, ...] = ()
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, schema: type[Schema], answer: type[Schema], *, allowed: Permission,
+            ids: tuple[str, ...] = ()):
+    """Register the decorated function as the command `name`: `ids` are the payload keys a
+    URL carries (they are not part of the schema), `allowed` raises when the caller may not."""
+
+    def register(run: Run) -> Run:
+        COMMANDS[name] = Command(schema, answer, allowed, run, ids)
+        return run
+
+    return register
+
+
+def dispatch(name: str, caller: Caller, payload: object) -> dict:
+    """Validate, check the caller, run: the answer is the command's `answer` schema dumped."""
+    command = COMMANDS[name]
+    if not isinstance(payload, dict):
+        raise ValidationError({"_": ["the body must be a JSON object"]})
+    ids = {key: payload.get(key) for key in command.ids}
+    bad_ids = {key: ["an id"] for key, value in ids.items() if not isinstance(value, str)}
+    if bad_ids:
+        raise ValidationError(bad_ids)
+    data = command.schema().load({k: v for k, v in payload.items() if k not in command.ids})
+    data |= ids
+    found = services()
+    command.allowed(found, caller, data)
+    result = command.run(found, caller, data)
+    return command.answer().dump(asdict(result) if is_dataclass(result) else result)
+
+
+# Who may ask ---------------------------------------------------------------------------------
+
+def visible_group(found: Services, group_id: str, person_id: str, *, changing: bool = False):
+    """The group, if the person belongs to it or audits it; otherwise it does not exist for
+    them. Auditors read everything and change nothing."""
+    group = found.app.group(group_id)
+    if person_id in group.members:
+        return group
+    if person_id in group.auditors:
+        if changing:
+            raise NotAllowed("an auditor can read this group but change nothing")
+        return group
+    raise NotFound(f"there is no group with id {group_id}", "group_id")
+
+
+def visible_proposal(found: Services, proposal_id: str, person_id: str, *,
+                     changing: bool = False):
+    proposal = found.app.proposal(proposal_id)
+    try:
+        visible_group(found, proposal.group_id, person_id, changing=changing)
+    except NotFound:
+        raise NotFound(f"there is no proposal with id {proposal_id}", "proposal_id") from None
+    return proposal
+
+
+def anyone(found: Services, caller: Caller, data: dict) -> None:
+    """Any signed-in person (the domain checks the rest)."""
+
+
+def group_member(found: Services, caller: Caller, data: dict) -> None:
+    visible_group(found, data["group_id"], caller.person_id, changing=True)
+
+
+def proposal_member(found: Services, caller: Caller, data: dict) -> None:
+    visible_proposal(found, data["proposal_id"], caller.person_id, changing=True)
+
+
+def group_member_or_admin(found: Services, caller: Caller, data: dict) -> None:
+    """An organisation admin acts on groups they do not belong to (the domain checks which)."""
+    if not caller.is_admin:
+        group_member(found, caller, data)
+
+
+def _account(found: Services, email: str) -> dict:
+    person = found.accounts.person_by_email(email)
+    if person is None:
+        raise ValidationError({"email": ["no account has this email"]})
+    return person
+
+
+def _id(value) -> str | None:
+    return None if value is None else str(value)
+
+
+# Groups and members ---------------------------------------------------------------------------
+
+@command("found_group", schemas.GroupIn, schemas.Written, allowed=anyone)
+def _found_group(found: Services, caller: Caller, data: dict):
+    return found.app.found_group(
+        actor=caller.person_id, name=data["name"], purpose=data["purpose"],
+        category=data["category"], founder_name=caller.name,
+        decision_rule=data["decision_rule"], request_id=caller.request_id)
+
+
+@command("admit_member", schemas.MemberIn, schemas.MemberWritten, allowed=group_member,
+         ids=("group_id",))
+def _admit_member(found: Services, caller: Caller, data: dict):
+    newcomer = _account(found, data["email"])
+    done = found.app.admit_member(
+        data["group_id"], actor=caller.person_id, member_id=newcomer["person_id"],
+        display_name=newcomer["name"], category=data["category"], role=data["role"])
+    return {"member_id": done.id, "position": done.position}
+
+
+@command("appoint_auditor", schemas.AuditorIn, schemas.AuditorWritten,
+         allowed=group_member_or_admin, ids=("group_id",))
+def _appoint_auditor(found: Services, caller: Caller, data: dict):
+    auditor = _account(found, data["email"])
+    done = found.app.appoint_auditor(data["group_id"], actor=caller.person_id,
+                                     auditor_id=auditor["person_id"],
+                                     as_organisation_admin=caller.is_admin)
+    return {"auditor_id": done.id, "position": done.position}
+
+
+@command("change_role", schemas.RoleChangeIn, schemas.Written, allowed=group_member,
+         ids=("group_id",))
+def _change_role(found: Services, caller: Caller, data: dict):
+    return found.app.change_role(data["group_id"], actor=caller.person_id,
+                                 member_id=str(data["member_id"]), role=data["role"],
+                                 action=data["action"])
+
+
+# Proposals ------------------------------------------------------------------------------------
+
+@command("table_proposal", schemas.ProposalIn, schemas.Written, allowed=group_member,
+         ids=("group_id",))
+def _table_proposal(found: Services, caller: Caller, data: dict):
+    change = data.get("role_change") or data.get("rule_change")
+    if change and "member_id" in change:
+        change = {**change, "member_id": str(change["member_id"])}
+    return found.app.table_proposal(
+        data["group_id"], actor=caller.person_id, title=data["title"], body=data["body"],
+        scope=data["scope"], kind=data["kind"], rule=data.get("rule"), change=change,
+        request_id=caller.request_id)
+
+
+@command("vote", schemas.VoteIn, schemas.Written, allowed=proposal_member,
+         ids=("proposal_id",))
+def _vote(found: Services, caller: Caller, data: dict):
+    return found.app.cast_vote(data["proposal_id"], actor=caller.person_id,
+                               position=data["position"], reason=data.get("reason"),
+                               voter=_id(data.get("voter_id")), request_id=caller.request_id)
+
+
+@command("close_proposal", schemas.EmptyIn, schemas.Closed, allowed=proposal_member,
+         ids=("proposal_id",))
+def _close_proposal(found: Services, caller: Caller, data: dict):
+    done = found.app.close_proposal(data["proposal_id"], actor=caller.person_id,
+                                    request_id=caller.request_id)
+    return {"id": done.id, "position": done.position, "outcome": done.decision["outcome"],
+            "decision": done.decision}
+
+
+@command("withdraw_proposal", schemas.EmptyIn, schemas.Written, allowed=proposal_member,
+         ids=("proposal_id",))
+def _withdraw_proposal(found: Services, caller: Caller, data: dict):
+    return found.app.withdraw_proposal(data["proposal_id"], actor=caller.person_id)
+
+
+# Contributions --------------------------------------------------------------------------------
+
+@command("contribute", schemas.ContributionIn, schemas.Written, allowed=group_member,
+         ids=("group_id",))
+def _contribute(found: Services, caller: Caller, data: dict):
+    app, group_id = found.app, data.pop("group_id")
+    common = {"actor": caller.person_id, "request_id": caller.request_id}
+    kind = data.pop("kind")
+    if kind == "asset":
+        return app.offer_asset(group_id, **common, **data)
+    if kind == "support":
+        return app.give_support(group_id, **common, to_member_id=str(data["to_member_id"]),
+                                description=data["description"])
+    if kind == "task":
+        return app.take_on_task(group_id, **common, **data)
+    return app.reflect(group_id, **common, **data)

@@ -1,0 +1,90 @@
+"""What a request reaches (the application, its runner, the accounts) and how errors answer.
+
+Blueprints, the command dispatcher and the CLI import this module; it imports none of them, so
+imports point one way: `app.py` (the factory) -> blueprints -> `commands.py` -> here.
+
+Every error reaches the client as `{"errors": {field: [messages]}}`; no stack trace ever does.
+Unexpected errors are logged with the request's id, which the client also receives.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app, g, jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from domain import errors
+from domain.application import Reciproca
+from projections.runner import Runner
+from webapp import storage
+from webapp.accounts import Accounts
+from webapp.sql import Database
+
+log = logging.getLogger("reciproca")
+
+STATUS = [  # most specific first
+    (errors.UnknownMember, 422), (errors.InvalidValue, 422), (errors.NotAMember, 404),
+    (errors.NotFound, 404), (errors.NotAllowed, 403), (errors.AlreadyMember, 409),
+    (errors.ProposalClosed, 409), (errors.AmendmentTooLate, 409),
+    (errors.ConcurrencyConflict, 409), (errors.DomainError, 422),
+]
+
+
+@dataclass
+class Services:
+    """What a web process holds: the application, its projection runner and the accounts."""
+
+    app: Reciproca
+    runner: Runner
+    accounts: Accounts
+
+    @classmethod
+    def open(cls, url: str) -> "Services":
+        app = storage.open_application(url)
+        runner = storage.open_runner(app, url)
+        runner.start()
+        return cls(app, runner, Accounts(Database(url)))
+
+    def close(self) -> None:
+        self.runner.stop()
+        storage.close_views(self.runner.views)
+        storage.close(self.app)
+        self.accounts.db.close()
+
+
+def services() -> Services:
+    return current_app.extensions["reciproca"]
+
+
+def error_response(status: int, messages: dict[str, list[str]], **headers):
+    response = jsonify({"errors": messages})
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+def handle_error(error: Exception):
+    """The app's one error handler: every exception becomes a JSON error answer."""
+    if isinstance(error, ValidationError):
+        return error_response(422, _flatten(error.normalized_messages()))
+    if isinstance(error, errors.DomainError):
+        status = next(code for kind, code in STATUS if isinstance(error, kind))
+        field = error.field if status == 422 else "_"
+        return error_response(status, {field or "_": [error.message]})
+    if isinstance(error, HTTPException):
+        return error_response(error.code or 500, {"_": [error.description or error.name]})
+    log.exception("request %s failed", g.get("request_id"))
+    return error_response(500, {"_": [f"internal error; request id {g.get('request_id')}"]})
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Nested marshmallow messages as {"decision_rule.quorum": [...]}."""
+    flat = {}
+    for key, value in (messages.items() if isinstance(messages, dict) else [("_", messages)]):
+        name = f"{prefix}{key}" if key != "_schema" else (prefix.rstrip(".") or "_")
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat.setdefault(name, []).extend(str(v) for v in value)
+    return flat
