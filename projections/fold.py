@@ -3,6 +3,10 @@
 One state per group holds the membership, the power-balance counts and the principle evidence
 state; the work per event is bounded by the group's size, never by its history. The figure folds
 see the membership as it was before the event; the membership is folded last.
+
+The state records the version of the rules that folded it (`model`): evidence and levels are read
+models, so when a rule changes the views are rebuilt from the log (`reciproca rebuild`), and a
+state folded under other rules is refused rather than folded on into figures mixing both.
 """
 
 from dataclasses import dataclass
@@ -11,6 +15,12 @@ from projections.events import effective_time
 from projections.membership import fold_membership, new_membership
 from projections.power import fold_power, new_power, power_balance
 from projections.principles import fold_principles, new_principles
+
+MODEL = 2  # the rules of docs/metrics.md as of 2026-11-29; raise it whenever a fold changes
+
+
+class StaleViews(RuntimeError):
+    """The stored read models were folded by other rules than this version's."""
 
 
 @dataclass(frozen=True)
@@ -22,11 +32,19 @@ class Folded:
 
 
 def new_group_state() -> dict:
-    return {"seq": 0, "now": None, "closed": 0, "membership": new_membership(),
+    return {"model": MODEL, "seq": 0, "now": None, "closed": 0, "membership": new_membership(),
             "power": new_power(), "principles": new_principles()}
 
 
+def checked(state: dict) -> dict:
+    if state.get("model") != MODEL:
+        raise StaleViews("the read models were built by another version of Reciproca's rules; "
+                         "run `reciproca rebuild` to fold the record again")
+    return state
+
+
 def fold_event(state: dict, event: dict) -> Folded:
+    checked(state)
     event = {**event, "time": effective_time(event["time"], state["now"])}
     state["seq"] += 1
     state["now"] = event["time"]

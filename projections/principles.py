@@ -1,28 +1,34 @@
 """Evidence for the six co-production principles, derived from events by documented rules.
 
 Some evidence is recorded on purpose by members (an asset offered, support given, a task taken
-on); some is inferred from the decision record. Each item names its rule, the member it concerns
-and the log positions of the events behind it. Categories and sides are those in force when the
-event happened. The rules (docs/metrics.md explains them to members):
+on); some is inferred from the decision record. Each item names its rule, the member it concerns,
+the event that produced it (`position`) and every event it cites (`positions`). Sides and
+categories are those in force when each act happened. docs/metrics.md explains the rules:
 
-| rule | principle | when |
-|---|---|---|
-| asset_offered | asset_based | a member offers an asset |
-| asset_drawn_on | asset_based | a proposal tabled by a member who had offered an asset is carried |
-| first_role | capabilities | a member takes a role (chair, facilitator, note-taker) for the first time |
-| training_decision | capabilities | a recruitment-and-training proposal is carried |
-| support_across_sides | reciprocity | support is given from one side to the other |
-| lived_experience_task | reciprocity | a lived-experience member takes on a task |
-| peer_support | peer_support | support is given between two lived-experience members |
-| lived_experience_leads | blurring_distinctions | a lived-experience member takes a leadership role |
-| carried_across_sides | blurring_distinctions | a carried proposal had votes for from both sides |
-| provider_facilitates | facilitating | a provider takes the facilitator role |
-| lived_experience_carried | facilitating | a proposal tabled by a lived-experience member is carried |
+| rule | principle | an item when | cites |
+|---|---|---|---|
+| asset_offered | asset_based | a member offers an asset | the offer |
+| asset_drawn_on | asset_based | a carried proposal's proposer had offered assets before tabling it | those offers, the tabling, the close |
+| first_role | capabilities | a member is assigned chair, facilitator or note-taker for the first time in the group (not the founder's chair) | the assignment |
+| training_decision | capabilities | a recruitment_training proposal is carried | the tabling, the close |
+| support_across_sides | reciprocity | a member supports a member of the other side | the support |
+| lived_experience_task | reciprocity | a lived-experience member takes on a task | the task |
+| peer_support | peer_support | a lived-experience member supports another one | the support |
+| lived_experience_leads | blurring_distinctions | a lived-experience member comes to hold chair or facilitator (assigned, or a category change while holding it) | that assignment or category change |
+| carried_across_sides | blurring_distinctions | a proposal is carried with counted for votes from both sides | the tabling, the close |
+| provider_facilitates | facilitating | a provider is assigned facilitator while not holding the chair | the assignment |
+| lived_experience_carried | facilitating | a proposal tabled by a lived-experience member is carried | the tabling, the close |
+
+The state also keeps what the level needs (lived experience's carried proposals per scope, the
+growth roles lived experience has held, experts by experience, risks decided together), so that
+no question ever replays history. Everything in it is bounded by the group's size, except each
+member's list of offered assets, which the `asset_drawn_on` items cite.
 """
 
 from fractions import Fraction
 
-from domain.vocabulary import LEADERSHIP_ROLES, LIVED_EXPERIENCE, PRINCIPLES, side_of
+from domain.vocabulary import LEADERSHIP_ROLES, LIVED_EXPERIENCE, PRINCIPLES, PROVIDER, side_of
+from projections.membership import is_voting
 
 RULES = {
     "asset_offered": "asset_based", "asset_drawn_on": "asset_based",
@@ -34,11 +40,22 @@ RULES = {
     "provider_facilitates": "facilitating", "lived_experience_carried": "facilitating",
 }
 GROWTH_ROLES = ("chair", "facilitator", "note_taker")
+FOUNDING = "founding"  # how the founder's chair was assigned (domain.group.FOUNDING)
 
 
 def new_principles() -> dict:
-    return {"offered": [], "open": {}, "reflections": {}, "peer_linked": [],
-            "counts": dict.fromkeys(PRINCIPLES, 0), "carried": {}}
+    return {
+        "counts": dict.fromkeys(RULES, 0),
+        "assets": {},  # member -> [[position, category when offered], ...]
+        "open": {},  # proposal -> what its close needs
+        "reflections": {},  # member -> principle -> latest {score, position}
+        "peer_linked": [],  # members who gave or received peer support
+        "giving": {LIVED_EXPERIENCE: 0, PROVIDER: 0},  # reciprocity items by the giver's side
+        "lived_roles": [],  # growth roles a lived-experience member holds or has held
+        "lived_carried": {},  # scope -> carried proposals tabled by lived experience
+        "experts": 0,  # asset_drawn_on items citing an asset offered as a service user
+        "risks_together": 0,  # risk proposals carried with for votes from both sides
+    }
 
 
 def fold_principles(state: dict, event: dict, membership: dict) -> list[dict]:
@@ -47,37 +64,35 @@ def fold_principles(state: dict, event: dict, membership: dict) -> list[dict]:
     members, actor = membership["members"], event["actor"]
     found = []
 
-    def item(rule: str, member: str, *positions: int) -> None:
-        state["counts"][RULES[rule]] += 1
+    def item(rule: str, member: str, *cited: int, **details) -> None:
+        state["counts"][rule] += 1
         found.append({"principle": RULES[rule], "rule": rule, "member_id": member,
-                      "position": position, "positions": sorted({position, *positions})})
+                      "position": position, "positions": sorted({position, *cited}),
+                      **details})
 
     if kind == "AssetOffered":
         item("asset_offered", actor)
-        if actor not in state["offered"]:
-            state["offered"].append(actor)
+        category = members[actor]["category"] if actor in members else None
+        state["assets"].setdefault(actor, []).append([position, category])
     elif kind == "TaskTakenOn" and _side(members, actor) == LIVED_EXPERIENCE:
         item("lived_experience_task", actor)
+        state["giving"][LIVED_EXPERIENCE] += 1
     elif kind == "SupportGiven":
-        giver, receiver = _side(members, actor), _side(members, data["to_member_id"])
-        if giver == receiver == LIVED_EXPERIENCE:
-            item("peer_support", actor)
-            for member in (actor, data["to_member_id"]):
-                if member not in state["peer_linked"]:
-                    state["peer_linked"].append(member)
-        elif giver and receiver and giver != receiver:
-            item("support_across_sides", actor)
+        _support(state, item, actor, data["to_member_id"], members)
     elif kind == "RoleAssigned" and data["member_id"] in members:
-        _role_evidence(item, data, members, membership["ever_held"])
+        _assigned(state, item, data, members[data["member_id"]], membership["ever_held"])
+    elif kind == "CategoryChanged" and data["member_id"] in members:
+        _recategorised(state, item, data, members[data["member_id"]])
     elif kind == "Tabled":
         state["open"][event["aggregate_id"]] = {
             "proposer": actor, "side": _side(members, actor), "scope": data["scope"],
-            "tabled": position, "voter_sides": {}}
+            "tabled": position, "assets": len(state["assets"].get(actor, [])),
+            "voter_sides": {}}
     elif kind == "VoteCast":
         state["open"][event["aggregate_id"]]["voter_sides"][data["voter"]] = _side(
             members, data["voter"])
     elif kind == "Closed":
-        _decision_evidence(item, state, event)
+        _decided(state, item, state["open"].pop(event["aggregate_id"]), event)
     elif kind == "Withdrawn":
         state["open"].pop(event["aggregate_id"], None)
     elif kind == "ReflectionRecorded":
@@ -87,40 +102,89 @@ def fold_principles(state: dict, event: dict, membership: dict) -> list[dict]:
     return found
 
 
-def _role_evidence(item, data: dict, members: dict, ever_held: dict) -> None:
-    member, role = data["member_id"], data["role"]
-    side = side_of(members[member]["category"])
-    if role in GROWTH_ROLES and role not in ever_held.get(member, []):
-        item("first_role", member)
-    if role in LEADERSHIP_ROLES and side == LIVED_EXPERIENCE:
-        item("lived_experience_leads", member)
-    if role == "facilitator" and side != LIVED_EXPERIENCE:
-        item("provider_facilitates", member)
+def _support(state: dict, item, giver: str, receiver: str, members: dict) -> None:
+    """Support to oneself is neither peer support nor reciprocity."""
+    giving, receiving = _side(members, giver), _side(members, receiver)
+    if giver == receiver or giving is None or receiving is None:
+        return
+    if giving == receiving == LIVED_EXPERIENCE:
+        item("peer_support", giver, to_member_id=receiver)
+        for member in (giver, receiver):
+            if member not in state["peer_linked"]:
+                state["peer_linked"].append(member)
+    elif giving != receiving:
+        item("support_across_sides", giver, to_member_id=receiver)
+        state["giving"][giving] += 1
 
 
-def _decision_evidence(item, state: dict, event: dict) -> None:
-    proposal = state["open"].pop(event["aggregate_id"])
+def _assigned(state: dict, item, data: dict, member: dict, ever_held: dict) -> None:
+    member_id, role = data["member_id"], data["role"]
+    side = side_of(member["category"])
+    if role in GROWTH_ROLES and role not in ever_held.get(member_id, []) \
+            and data["how"] != FOUNDING:
+        item("first_role", member_id, role=role)
+    if side == LIVED_EXPERIENCE:
+        _lived_experience_holds(state, item, member_id, [role])
+    elif role == "facilitator" and "chair" not in member["roles"]:
+        item("provider_facilitates", member_id, role=role)
+
+
+def _recategorised(state: dict, item, data: dict, member: dict) -> None:
+    """A member who moves to the lived-experience side while holding roles comes to hold them
+    as lived experience; moving within a side changes nothing here."""
+    if side_of(data["category"]) == LIVED_EXPERIENCE != side_of(member["category"]):
+        _lived_experience_holds(state, item, data["member_id"], member["roles"])
+
+
+def _lived_experience_holds(state: dict, item, member_id: str, roles: list[str]) -> None:
+    for role in roles:
+        if role in GROWTH_ROLES and role not in state["lived_roles"]:
+            state["lived_roles"].append(role)
+        if role in LEADERSHIP_ROLES:
+            item("lived_experience_leads", member_id, role=role)
+
+
+def _decided(state: dict, item, proposal: dict, event: dict) -> None:
     decision = event["data"]["decision"]
     if decision["outcome"] != "carried":
         return
-    proposer, tabled = proposal["proposer"], proposal["tabled"]
-    by_side = state["carried"].setdefault(proposal["side"] or "unknown", {})
-    by_side[proposal["scope"]] = by_side.get(proposal["scope"], 0) + 1
-    if proposer in state["offered"]:
-        item("asset_drawn_on", proposer, tabled)
-    if proposal["scope"] == "recruitment_training":
+    proposer, tabled, scope = proposal["proposer"], proposal["tabled"], proposal["scope"]
+    offered = state["assets"].get(proposer, [])[:proposal["assets"]]
+    if offered:
+        item("asset_drawn_on", proposer, *(at for at, _ in offered), tabled)
+        if any(category == "service_user" for _, category in offered):
+            state["experts"] += 1
+    if scope == "recruitment_training":
         item("training_decision", proposer, tabled)
     if proposal["side"] == LIVED_EXPERIENCE:
         item("lived_experience_carried", proposer, tabled)
+        state["lived_carried"][scope] = state["lived_carried"].get(scope, 0) + 1
     sides_for = {proposal["voter_sides"].get(voter) for voter, position
                  in decision["counted"].items() if position == "for"}
-    if len(sides_for - {None}) == 2:
+    if {LIVED_EXPERIENCE, PROVIDER} <= sides_for:
         item("carried_across_sides", proposer, tabled)
+        if scope == "risk":
+            state["risks_together"] += 1
 
 
 def _side(members: dict, member_id: str) -> str | None:
     member = members.get(member_id)
     return side_of(member["category"]) if member else None
+
+
+def principle_counts(state: dict) -> dict[str, int]:
+    counts = dict.fromkeys(PRINCIPLES, 0)
+    for rule, n in state["counts"].items():
+        counts[RULES[rule]] += n
+    return counts
+
+
+def evidenced(state: dict) -> dict[str, bool]:
+    """A principle is evidenced by one item, except reciprocity, which must run both ways:
+    lived experience giving (a task, or support to a provider) and a provider giving."""
+    found = {principle: n > 0 for principle, n in principle_counts(state).items()}
+    found["reciprocity"] = all(state["giving"][side] > 0 for side in (LIVED_EXPERIENCE, PROVIDER))
+    return found
 
 
 def group_view(reflections: dict) -> dict:
@@ -139,10 +203,11 @@ def group_view(reflections: dict) -> dict:
     return view
 
 
-def peer_network(state: dict, members: dict) -> Fraction | None:
-    """How connected peer support is: the share of current lived-experience members who gave
-    or received support from a lived-experience peer."""
-    lived = [m for m in members if _side(members, m) == LIVED_EXPERIENCE]
-    if not lived:
-        return None
-    return Fraction(len(set(lived) & set(state["peer_linked"])), len(lived))
+def peer_network(state: dict, members: dict) -> dict:
+    """How connected peer support is: of the lived-experience voting members (observers left
+    out), those who gave or received support from a lived-experience peer."""
+    lived = [m for m, member in members.items()
+             if side_of(member["category"]) == LIVED_EXPERIENCE and is_voting(member)]
+    linked = len(set(lived) & set(state["peer_linked"]))
+    return {"linked": linked, "lived_experience_voting_members": len(lived),
+            "share": Fraction(linked, len(lived)) if lived else None}

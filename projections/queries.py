@@ -12,9 +12,9 @@ from fractions import Fraction
 
 from domain.errors import NotFound
 from domain.vocabulary import CATEGORIES, PRINCIPLES, SIDES, side_of
-from projections.fold import balance, fold_event, new_group_state
-from projections.level import assess
-from projections.principles import group_view, peer_network
+from projections.fold import balance, checked, fold_event, new_group_state
+from projections.level import SETTING, assess
+from projections.principles import evidenced, group_view, peer_network, principle_counts
 from projections.record import fold_proposal
 from projections.runner import PROPOSAL_EVENTS
 from projections.store import ViewTables
@@ -34,11 +34,11 @@ def group_state(views: ViewTables, group_id: str, as_of: int | None = None) -> d
     if not live:
         raise NotFound(f"there is no group with id {group_id}", "group_id")
     if as_of is None or as_of >= live[0]["position"]:
-        return json.loads(live[0]["state"])
+        return checked(json.loads(live[0]["state"]))
     snapshot = views.select(
         "SELECT state, position FROM view_snapshots WHERE group_id = :group_id "
         "AND position <= :as_of ORDER BY position DESC LIMIT 1", group_id=group_id, as_of=as_of)
-    state, since = ((json.loads(snapshot[0]["state"]), snapshot[0]["position"]) if snapshot
+    state, since = ((checked(json.loads(snapshot[0]["state"])), snapshot[0]["position"]) if snapshot
                     else (new_group_state(), 0))
     for entry in _entries(views, group_id, since, as_of):
         fold_event(state, entry)
@@ -112,10 +112,11 @@ def trace(views: ViewTables, group_id: str, figure: str, key: str, *,
 
 def principles(views: ViewTables, group_id: str, as_of: int | None = None,
                items_per_principle: int = 20) -> dict:
-    """Evidence per principle (count and latest items, each linked to its events) beside the
-    group's own view from its members' latest reflections."""
+    """Evidence per principle (count, whether it is evidenced, and the latest items, each linked
+    to its events) beside the group's own view from its members' latest reflections."""
     state = group_state(views, group_id, as_of)
     own = group_view(state["principles"]["reflections"])
+    counts, found = principle_counts(state["principles"]), evidenced(state["principles"])
     result = {}
     for principle in PRINCIPLES:
         rows = views.select(
@@ -124,21 +125,28 @@ def principles(views: ViewTables, group_id: str, as_of: int | None = None,
             group_id=group_id, principle=principle, as_of=_upto(as_of),
             limit=items_per_principle)
         result[principle] = {
-            "count": state["principles"]["counts"][principle],
+            "count": counts[principle], "evidenced": found[principle],
             "items": [json.loads(r["item"]) for r in rows],
             "reflections": {**own[principle], "mean": number(own[principle]["mean"])},
         }
+    result["reciprocity"]["giving"] = dict(state["principles"]["giving"])
     network = peer_network(state["principles"], state["membership"]["members"])
     return {"group_id": group_id, "as_of": as_of, "principles": result,
-            "peer_network": number(network)}
+            "peer_network": number(network.pop("share")), "peer_network_members": network}
 
 
 def level(views: ViewTables, group_id: str, as_of: int | None = None,
           thresholds: dict | None = None) -> dict:
     state = group_state(views, group_id, as_of)
-    limits = thresholds or json.loads(os.environ.get("RECIPROCA_LEVEL_THRESHOLDS") or "{}")
+    if thresholds is None:
+        try:
+            thresholds = json.loads(os.environ.get(SETTING) or "{}")
+        except ValueError:
+            raise ValueError(f"{SETTING} must be a JSON object") from None
+        if not isinstance(thresholds, dict):
+            raise ValueError(f"{SETTING} must be a JSON object")
     return {"group_id": group_id, "as_of": as_of, "now": state["now"],
-            **assess(state, balance(state), limits)}
+            **assess(state, balance(state), thresholds)}
 
 
 def series(views: ViewTables, group_id: str, as_of: int | None = None) -> list[dict]:

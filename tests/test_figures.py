@@ -736,7 +736,7 @@ def test_trace_as_of_before_a_close_lists_no_pivotal_votes(projected, sqlite_url
 
 # ---- principle evidence and the group's own view ----------------------------------------------
 def test_principle_evidence_rules_and_positions(projected, sqlite_url):
-    s = Scene(projected, sqlite_url, founder="professional")  # P: pr chair -> first_role(P)
+    s = Scene(projected, sqlite_url, founder="professional")  # P: pr chair (founding: no item)
     P = s.chair
     S, C, M = (s.admit(c) for c in ("service_user", "carer", "manager"))
     at = {}
@@ -764,14 +764,11 @@ def test_principle_evidence_rules_and_positions(projected, sqlite_url):
     s.votes(prop3, [(C, "for"), (P, "against"), (M, "against")])
     assert s.close(prop3)["outcome"] == "rejected"
     close1 = s.position_of("Closed", prop1)
-    founding_chair = [e["position"] for e in s.record() if e["type"] == "RoleAssigned"
-                      and e["data"]["member_id"] == P]
 
     view = queries.principles(s.caught_up(), s.group)
     items = {(i["rule"], i["member_id"], i["position"], tuple(i["positions"]))
              for p in PRINCIPLES for i in view["principles"][p]["items"]}
     assert items == {
-        ("first_role", P, founding_chair[0], (founding_chair[0],)),
         ("asset_offered", S, at["asset"], (at["asset"],)),
         ("lived_experience_task", C, at["task_c"], (at["task_c"],)),
         ("peer_support", S, at["peer"], (at["peer"],)),
@@ -781,15 +778,16 @@ def test_principle_evidence_rules_and_positions(projected, sqlite_url):
         ("first_role", M, at["fac_m"], (at["fac_m"],)),
         ("provider_facilitates", M, at["fac_m"], (at["fac_m"],)),
         ("first_role", C, at["note_c"], (at["note_c"],)),
-        # prop1's close: S had offered an asset, it is training, S is lived experience, and
-        # it had for votes from both sides; each links to the tabling and the close
-        ("asset_drawn_on", S, close1, (at["tabled1"], close1)),
+        # prop1's close: S had offered an asset before tabling it, it is training, S is lived
+        # experience, and it had for votes from both sides; each links to the tabling and the
+        # close, and the asset drawn on also to S's offer
+        ("asset_drawn_on", S, close1, (at["asset"], at["tabled1"], close1)),
         ("training_decision", S, close1, (at["tabled1"], close1)),
         ("lived_experience_carried", S, close1, (at["tabled1"], close1)),
         ("carried_across_sides", S, close1, (at["tabled1"], close1)),
     }
-    # each item sits under its principle, and the counts are: asset 2, capabilities 4 + 1,
-    # reciprocity 2, peer 1, blurring 2, facilitating 2
+    # each item sits under its principle, and the counts are: asset 2, capabilities 3 first
+    # roles + 1 training, reciprocity 2, peer 1, blurring 2, facilitating 2
     expected_principle = {"asset_offered": "asset_based", "asset_drawn_on": "asset_based",
                           "first_role": "capabilities", "training_decision": "capabilities",
                           "lived_experience_task": "reciprocity",
@@ -802,18 +800,24 @@ def test_principle_evidence_rules_and_positions(projected, sqlite_url):
         for item in view["principles"][principle]["items"]:
             assert item["principle"] == principle == expected_principle[item["rule"]]
     assert {p: view["principles"][p]["count"] for p in PRINCIPLES} == {
-        "asset_based": 2, "capabilities": 5, "reciprocity": 2, "peer_support": 1,
+        "asset_based": 2, "capabilities": 4, "reciprocity": 2, "peer_support": 1,
         "blurring_distinctions": 2, "facilitating": 2}
+    # every principle has an item; reciprocity runs both ways: C's task (lived experience
+    # gives) and P's support to S (a provider gives)
+    assert all(view["principles"][p]["evidenced"] for p in PRINCIPLES)
+    assert view["principles"]["reciprocity"]["giving"] == {"lived_experience": 1,
+                                                           "provider": 1}
     # every position an item names is an event of this group's record
     record = {e["position"] for e in s.record()}
     assert all(set(i["positions"]) <= record for p in PRINCIPLES
                for i in view["principles"][p]["items"])
     # peer network: lived-experience members S, C; both linked by S's support to C -> 1
     assert view["peer_network"] == {"exact": "1", "value": 1.0}
+    assert view["peer_network_members"] == {"linked": 2, "lived_experience_voting_members": 2}
     # items come newest first, and the page size is honoured
     capped = queries.principles(s.caught_up(), s.group, items_per_principle=2)
     capabilities = capped["principles"]["capabilities"]
-    assert capabilities["count"] == 5
+    assert capabilities["count"] == 4
     assert [i["position"] for i in capabilities["items"]] == [close1, at["note_c"]]
 
 
@@ -889,10 +893,10 @@ def test_level_insufficient_data_then_compliance_when_providers_hold_everything(
     assert two["level"] == "insufficient_data"
     assert conditions(two)["voting_members"] == (4, True)
     assert conditions(two)["closed_decisions"] == (2, False)
-    # thresholds passed explicitly change the outcome: 2 closed decisions are enough
-    lowered = queries.level(s.caught_up(), s.group, thresholds={"min_closed_decisions": 2})
-    assert lowered["level"] == "compliance"
-    assert lowered["thresholds"] == {**DEFAULT_THRESHOLDS, "min_closed_decisions": 2}
+    assert two["unmet"] == ["closed_decisions"]
+    # thresholds may only be raised: 2 closed decisions are never enough
+    with pytest.raises(ValueError, match="min_closed_decisions"):
+        queries.level(s.caught_up(), s.group, thresholds={"min_closed_decisions": 2})
 
     unanimous(s, s.table(P, "recruitment_training")[0], voters)
     result = queries.level(s.caught_up(), s.group)
@@ -900,20 +904,25 @@ def test_level_insufficient_data_then_compliance_when_providers_hold_everything(
     # sides: agenda, success, role PV 1 (pivotal undefined: unanimous votes); influence PV 1,
     # LE 0; membership 1/2 each: balance 1 - 1/2 (1/2 + 1/2) = 1/2
     assert result["level"] == "compliance"
+    assert result["unmet"] == ["lived_experience_proposals_carried", "lived_experience_roles",
+                               "shared_responsibilities"]
     assert result["thresholds"] == DEFAULT_THRESHOLDS
     assert conditions(result) == {
         "voting_members": (4, True),
         "closed_decisions": (3, True),
         "lived_experience_proposals_carried": (0, False),
         "lived_experience_roles": ([], False),
-        "lived_experience_training_decisions": (0, False),
+        "shared_responsibilities": ({"lived_experience_tasks": 0,
+                                     "lived_experience_training_or_risk_carried": 0}, False),
         "lived_experience_leads": ([], False),
         "lived_experience_governance_carried": (0, False),
         "balance_index_sides": ("1/2", False),
-        # evidence: capabilities (P's founding chair, the training decision) and blurring
-        # distinctions (carried with for votes from both sides: S and C voted for)
+        # evidence: capabilities (the training decision; P's founding chair is no growth) and
+        # blurring distinctions (carried with for votes from both sides: S and C voted for)
         "evidence_for_every_principle": (["asset_based", "reciprocity", "peer_support",
                                           "facilitating"], False),
+        "service_user_expert": (0, False),
+        "risks_managed_together": (0, False),
     }
     assert set(result["conditions"]) == {"data", "support", "transformation"}
     # Raising the bar on members turns it back into insufficient data.
@@ -944,15 +953,20 @@ def test_level_support(projected, sqlite_url, monkeypatch):
         "closed_decisions": (3, True),
         "lived_experience_proposals_carried": (1, True),
         "lived_experience_roles": (["note_taker"], True),
-        "lived_experience_training_decisions": (1, True),
+        # no task, but C's recruitment-and-training proposal carried
+        "shared_responsibilities": ({"lived_experience_tasks": 0,
+                                     "lived_experience_training_or_risk_carried": 1}, True),
         "lived_experience_leads": ([], False),
         "lived_experience_governance_carried": (0, False),
         "balance_index_sides": ("13/18", False),
-        # principles: capabilities (first roles, training), reciprocity? no task/support,
+        # principles: capabilities (S's first role, training), reciprocity? no task/support,
         # blurring (carried with for votes from both sides), facilitating (LE carried)
         "evidence_for_every_principle": (["asset_based", "reciprocity", "peer_support"],
                                          False),
+        "service_user_expert": (0, False),
+        "risks_managed_together": (0, False),
     }
+    assert result["unmet"] == [c for c, (_, met) in conditions(result).items() if not met]
     figures = s.figures()
     assert figures["sides"]["balance_index"]["exact"] == "13/18"
 
@@ -967,12 +981,13 @@ def test_level_transformation_at_exactly_the_balance_threshold(projected, sqlite
     s.app.offer_asset(s.group, actor=S, description="Experiencia")  # asset_based
     s.app.take_on_task(s.group, actor=C, description="Acta")  # reciprocity
     s.app.give_support(s.group, actor=C, to_member_id=S, description="Apoyo")  # peer_support
+    s.app.give_support(s.group, actor=M, to_member_id=C, description="Trámites")  # PV gives
     s.clock.at(2)  # 11:00 P facilitator (facilitating: a provider facilitates)
     s.role(P, "facilitator")
     s.clock.at(3)
     unanimous(s, s.table(S, "governance")[0], voters)  # LE governance carried
     unanimous(s, s.table(C, "recruitment_training")[0], voters)  # LE training carried
-    unanimous(s, s.table(S, "design")[0], voters)
+    unanimous(s, s.table(S, "risk")[0], voters)  # risk, for votes from both sides
     unanimous(s, s.table(P)[0], voters)
     s.clock.at(6)  # 15:00 "now"
     s.app.take_on_task(s.group, actor=S, description="Difusión")
@@ -992,18 +1007,25 @@ def test_level_transformation_at_exactly_the_balance_threshold(projected, sqlite
         "influence": {"lived_experience": F(7, 10), "provider": F(3, 10)},
     }, F(4, 5))
     result = queries.level(s.caught_up(), s.group)
-    assert result["level"] == "transformation"
+    assert result["level"] == "transformation" and result["unmet"] == []
     assert result["thresholds"] == DEFAULT_THRESHOLDS
     assert conditions(result) == {
         "voting_members": (4, True),
         "closed_decisions": (4, True),
         "lived_experience_proposals_carried": (3, True),
         "lived_experience_roles": (["chair"], True),
-        "lived_experience_training_decisions": (1, True),
+        # tasks: C's and S's; carried: C's training and S's risk proposal
+        "shared_responsibilities": ({"lived_experience_tasks": 2,
+                                     "lived_experience_training_or_risk_carried": 2}, True),
         "lived_experience_leads": (["chair"], True),
         "lived_experience_governance_carried": (1, True),
         "balance_index_sides": ("4/5", True),
+        # reciprocity both ways: C's task, and M's support to C
         "evidence_for_every_principle": ([], True),
+        # S offered an asset as a service user before tabling the governance and the risk
+        # proposals, both carried: two asset_drawn_on items
+        "service_user_expert": (2, True),
+        "risks_managed_together": (1, True),
     }
     # A higher bar for balance than 4/5 leaves it at support; a bar above the record's size
     # makes it insufficient data.
@@ -1033,4 +1055,6 @@ def test_carried_across_sides_judges_each_voter_by_their_side_when_they_voted(pr
     assert scene.close(proposal)["outcome"] == "carried"
     items = queries.principles(scene.caught_up(), scene.group)["principles"]
     rules = [item["rule"] for item in items["blurring_distinctions"]["items"]]
-    assert rules == ["carried_across_sides"]
+    # newest first: the close, then the chair's category change (a chair who becomes lived
+    # experience comes to hold a leadership role as lived experience)
+    assert rules == ["carried_across_sides", "lived_experience_leads"]

@@ -253,6 +253,7 @@ class PrinciplesOut(Schema):
     as_of = fields.Integer(allow_none=True)
     principles = fields.Dict(required=True)
     peer_network = fields.Dict(allow_none=True)
+    peer_network_members = fields.Dict(required=True)
 
 
 class LevelOut(Schema):
@@ -261,6 +262,7 @@ class LevelOut(Schema):
     now = fields.String(allow_none=True)
     level = fields.String(required=True, validate=validate.OneOf(
         ("insufficient_data", "compliance", "support", "transformation")))
+    unmet = fields.List(fields.String(), required=True)
     thresholds = fields.Dict(required=True)
     conditions = fields.Dict(required=True)
 
