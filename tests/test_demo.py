@@ -243,3 +243,37 @@ def test_the_demo_command_is_refused_in_production(argv, tmp_path, monkeypatch, 
     assert stored_count(url) == 0
     with closing(sqlite3.connect(sqlite_path(url))) as connection:
         assert connection.execute("SELECT COUNT(*) FROM reciproca_texts").fetchone() == (0,)
+
+
+def test_the_demo_group_grows_from_support_to_transformation(sqlite_url, projected,
+                                                              monkeypatch):
+    """The level the README tells: too short to say until the third decision (day 28), support
+    from then, transformation once the co-produced crisis plan carries with votes from both
+    sides (day 70) - the one condition still missing just before it."""
+    from projections import queries
+
+    monkeypatch.delenv("RECIPROCA_LEVEL_THRESHOLDS", raising=False)
+    clock = StoryClock()
+    app, runner = projected(sqlite_url, clock=clock)
+    story = load_demo(app, clock)
+    runner.catch_up()
+    entries = queries.shared_record(runner.views, story.group_id, limit=500)["entries"]
+    closes = [e for e in entries if e["type"] == "Closed"]
+    day_zero = datetime.fromisoformat(entries[0]["time"])
+
+    def level(entry=None):
+        return queries.level(runner.views, story.group_id, entry and entry["position"])
+
+    second, third = closes[1], closes[2]
+    assert level(second)["level"] == "insufficient_data"
+    assert (level(third)["level"], (datetime.fromisoformat(third["time"]) - day_zero).days) == \
+        ("support", 28)
+    plan = [c for c in closes if c["data"]["decision"]["rule"]["rule"] == "consensus"
+            and c["data"]["decision"]["outcome"] == "carried"]
+    assert len(plan) == 1
+    before = entries[entries.index(plan[0]) - 1]
+    assert (level(before)["level"], level(before)["unmet"]) == ("support",
+                                                                ["risks_managed_together"])
+    assert level(plan[0])["level"] == "transformation"
+    assert (datetime.fromisoformat(plan[0]["time"]) - day_zero).days == 70
+    assert level()["level"] == "transformation" and level()["unmet"] == []
