@@ -75,7 +75,23 @@ def test_a_script_with_only_a_token_runs_a_whole_decision_over_http(web, people)
                               "bea")
         assert [e["type"] for e in record["entries"]][-2:] == ["Closed", "DecisionRecorded"]
         assert "Abrir los sábados" in record["texts"].values()
-        assert call("GET", f"/api/groups/{gid}/level", "ana")[1]["level"] == "insufficient_data"
+        # 3 voting members (< 4), 1 closed decision (< 3): both named as what is missing
+        level = call("GET", f"/api/groups/{gid}/level", "ana")[1]
+        assert (level["level"], level["unmet"]) == ("insufficient_data",
+                                                    ["voting_members", "closed_decisions"])
+        # evidence: ana's founding chair (a service user leads: blurring distinctions) and
+        # carla's carried proposal (lived experience carried: facilitating); no reciprocity;
+        # lived-experience voting members ana and carla, neither linked by peer support
+        principles = call("GET", f"/api/groups/{gid}/principles", "bea")[1]
+        assert {p: (v["count"], v["evidenced"]) for p, v in principles["principles"].items()} == {
+            "asset_based": (0, False), "capabilities": (0, False), "reciprocity": (0, False),
+            "peer_support": (0, False), "blurring_distinctions": (1, True),
+            "facilitating": (1, True)}
+        assert principles["principles"]["reciprocity"]["giving"] == {"lived_experience": 0,
+                                                                     "provider": 0}
+        assert principles["peer_network"] == {"exact": "0", "value": 0.0}
+        assert principles["peer_network_members"] == {"linked": 0,
+                                                      "lived_experience_voting_members": 2}
     finally:
         server.shutdown()
 

@@ -70,8 +70,14 @@ def test_asset_drawn_on_cites_only_the_assets_offered_before_tabling(projected, 
     p4, _ = s.table(S, "risk")
     s.app.withdraw_proposal(p4, actor=S)
 
+    # near-miss: S offers an asset in another group (S founds it): not this group's evidence
+    other = s.app.found_group(actor=S, name="Otra", purpose="Otra", category="service_user",
+                              founder_name="S",
+                              decision_rule={"rule": "majority", "quorum": "1/2"}).id
+    elsewhere = s.app.offer_asset(other, actor=S, description="Tiempo").position
     assert items(s, "asset_offered") == {(S, a1, (a1,)), (S, a2, (a2,)), (S, a3, (a3,)),
                                          (C, a4, (a4,))}
+    assert elsewhere > a4
     assert items(s, "asset_drawn_on") == {(S, c1, (a1, a2, t1, c1))}
     assert view(s)["principles"]["asset_based"] | {"items": None} == {
         "count": 5, "evidenced": True, "items": None,
