@@ -1,29 +1,49 @@
 """The projection runner: feeds the log, in order, to the composite fold, a page at a time.
 
 Each page's view changes and its tracking position are committed in one transaction (exactly
-once across crashes and restarts); on start the runner continues from that position. It runs on
-the web process's own Application instance and is woken in-process when that instance saves, so
-it does not poll; a slow periodic check still picks up writes by other processes. Queries can
-`wait_for` a position (read-your-writes), and listeners hear of each group's new entries.
+once across crashes and restarts), and only if the page starts where the stored position ends.
+Exactly one runner folds across every process: the one holding the views' `RunnerLock` (see
+`projections.coordination`). `start()` runs a background thread that, in each process:
+
+- while holding the lock, folds what is new (woken in-process by this application's saves and,
+  on PostgreSQL, by the event store's NOTIFY from any process; a bounded periodic check
+  otherwise), then runs each of `duties` in turn;
+- otherwise follows: learns the views' position (PostgreSQL: LISTEN for the NOTIFY each page
+  sends, with a bounded fallback poll; SQLite: a poll), tells its listeners the record entries
+  between the old and new position, and retries the lock now and then, so it takes over when
+  the holder dies.
+
+`duties` are periodic jobs that must run in exactly one process (closing proposals at their
+deadline, ledger checkpoints): callables without arguments, called after each tick by the holder
+only, each error logged and never fatal to the runner. Register them before `start()`.
+
+Queries can `wait_for` a position (read-your-writes); waiters are woken whenever the position
+changes, including when it goes back (a reset or rebuild). Listeners hear of each group's new
+entries, on the holder and on followers alike: `listener(group_id, entries, changed)`.
 """
 
 import copy
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from domain.application import Reciproca
+from projections.coordination import RunnerBusy
 from projections.events import event_view
 from projections.fold import fold_event, new_group_state
 from projections.record import fold_proposal
-from projections.store import PageWrites, ViewTables
+from projections.store import PageOutOfOrder, PageWrites, ViewTables
 
 log = logging.getLogger("reciproca.runner")
 
 PAGE_SIZE = 500
+FOLLOW_PAGE = 1000  # entries read per step by a follower
 SNAPSHOT_EVERY = 50  # a group's state is kept every N of its events, for time travel
 PROPOSAL_EVENTS = ("Tabled", "Amended", "VoteCast", "Closed", "Withdrawn")
+LOCK_RETRY_SECONDS = 2.0
 
 Listener = Callable[[str, list[dict], set[str]], None]
 
@@ -33,36 +53,44 @@ class Runner:
         self.app, self.views, self.page_size = app, views, page_size
         self.position = views.position()
         self.listeners: list[Listener] = []
+        self.duties: list[Callable[[], None]] = []
+        self.lock = views.runner_lock(getattr(app.recorder, "channel_name", None))
         self._states: dict[str, dict] = {}
         self._advanced = threading.Condition()
-        self._wake = threading.Event()
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._thread: threading.Thread | None = None
         app.save_listeners.append(self._on_save)
 
-    # Running ----------------------------------------------------------------------------
+    @property
+    def holding(self) -> bool:
+        """Whether this runner holds the lock (and so is the one that folds)."""
+        return self.lock.held
+
+    # Folding on demand (tests, the command line) ------------------------------------------
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Fold every page not folded yet; returns the position reached."""
-        while self.process_page():
-            if progress:
-                progress(self.position)
-        return self.position
+        """Fold every page not folded yet; returns the position reached. Raises `RunnerBusy`
+        when another process holds the lock."""
+        with self._holding():
+            while self.process_page():
+                if progress:
+                    progress(self.position)
+            return self.position
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Empty the views and fold the whole log again from its first event."""
-        with self._lock:
+        with self._holding():
             self.views.clear()
             self._states.clear()
-            self.position = 0
-        return self.catch_up(progress)
+            self._set_position(0)
+            return self.catch_up(progress)
 
     def process_page(self) -> bool:
         """Fold and commit the next page; False when there was nothing new."""
-        with self._lock:
-            page = self.app.recorder.select_notifications(start=self.position + 1,
-                                                          limit=self.page_size)
+        with self._holding():
+            after = self.position
+            page = self.app.recorder.select_notifications(start=after + 1, limit=self.page_size)
             if not page:
                 return False
             writes, entries = PageWrites(), {}
@@ -71,44 +99,117 @@ class Runner:
                     event = event_view(self.app.mapper.to_domain_event(notification),
                                        notification.id)
                     self._fold(event, writes, entries)
-                self.views.write_page(writes, page[-1].id)
+                self.views.write_page(writes, page[-1].id, after=after)
             except BaseException:
-                # Folded but perhaps not committed (or committed with an error reported):
-                # start again from what the views say they hold.
+                # Folded but perhaps not committed (or committed with an error reported, or
+                # refused as out of order): start again from what the views say they hold.
                 self._states.clear()
-                self.position = self.views.position()
+                self._set_position(self.views.position())
                 raise
             self.position = page[-1].id
         self._tell(entries)  # listeners first: whoever waited for this position may rely on it
-        with self._advanced:
-            self._advanced.notify_all()
+        self._set_position(page[-1].id)
         return True
 
-    def start(self, interval: float = 1.0) -> None:
-        """Follow the log in a background thread until `stop()`."""
-        def follow():
-            while not self._stop.is_set():
-                try:
-                    self.catch_up()
-                except Exception:  # noqa: BLE001 - keep following; the page is retried
-                    log.exception("the projection runner failed a page; retrying")
-                    self._stop.wait(interval)
-                self._wake.wait(interval)
-                self._wake.clear()
+    @contextmanager
+    def _holding(self):
+        """Hold the lock for this block: the background thread keeps it once taken; an
+        on-demand call takes it for the call only, or raises `RunnerBusy`."""
+        with self._lock:
+            taken = not self.lock.held
+            if taken and not self._take_lock():
+                raise RunnerBusy(self.lock.holder())
+            try:
+                yield
+            finally:
+                if taken and self._thread is None:
+                    self.lock.release()
 
-        self._thread = threading.Thread(target=follow, name="reciproca-runner", daemon=True)
+    def _take_lock(self) -> bool:
+        """Take the lock; on success start from what the views hold (another runner may have
+        folded since this one last looked)."""
+        if not self.lock.acquire():
+            return False
+        self._states.clear()
+        self._set_position(self.views.position())
+        return True
+
+    # Following in the background ------------------------------------------------------------
+
+    def start(self, interval: float = 1.0, poll: float = 0.5) -> None:
+        """Fold (holding the lock) or follow (not holding it) until `stop()`. `interval`: the
+        holder's periodic check for writes nobody announced; `poll`: a follower's."""
+        self._thread = threading.Thread(target=self._run, args=(interval, poll),
+                                        name="reciproca-runner", daemon=True)
         self._thread.start()
+
+    def _run(self, interval: float, poll: float) -> None:
+        retry_at = 0.0
+        while not self._stop.is_set():
+            holding = False
+            try:
+                with self._lock:
+                    if not self.lock.held and time.monotonic() >= retry_at:
+                        retry_at = time.monotonic() + LOCK_RETRY_SECONDS
+                        self._take_lock()
+                    holding = self.lock.held
+                if holding:
+                    self.catch_up()
+                    self._run_duties()
+                else:
+                    self.follow()
+                if not self._stop.is_set():
+                    self.lock.wait(interval if holding else poll)
+            except PageOutOfOrder:
+                log.warning("another runner folded meanwhile; continuing from the views")
+            except Exception:  # noqa: BLE001 - keep following; the page is retried
+                log.exception("the projection runner failed; retrying")
+                self._stop.wait(interval)
+
+    def _run_duties(self) -> None:
+        for duty in list(self.duties):
+            try:
+                duty()
+            except Exception:  # noqa: BLE001 - one failing duty must not stop the others
+                log.exception("the runner's duty %r failed", duty)
+
+    def follow(self) -> int:
+        """Learn the views' position without folding; tell listeners the new entries."""
+        stored = self.views.position()
+        if stored < self.position:  # the views were rebuilt or reset meanwhile
+            self._set_position(stored)
+        while self.position < stored:
+            after = self.position
+            found = self.views.entries_between(after, stored, FOLLOW_PAGE)
+            upto = found[-1]["position"] if len(found) == FOLLOW_PAGE else stored
+            changes = self.views.figure_changes_between(after, upto) if found else {}
+            entries: dict[str, list] = {}
+            for entry in found:
+                changed = {"record"} | changes.get(entry["group_id"], set())
+                if entry["type"] == "ReflectionRecorded":
+                    changed |= {"principles", "level"}
+                entries.setdefault(entry["group_id"], []).append((entry, changed))
+            self._tell(entries)
+            self._set_position(upto)
+        return self.position
 
     def stop(self) -> None:
         if self._on_save in self.app.save_listeners:
             self.app.save_listeners.remove(self._on_save)
         self._stop.set()
-        self._wake.set()
         if self._thread:
+            self.lock.interrupt()
             self._thread.join()
+        self.lock.close()
 
     def _on_save(self, position: int) -> None:
-        self._wake.set()
+        if self.lock.held:
+            self.lock.wake()
+
+    def _set_position(self, position: int) -> None:
+        with self._advanced:
+            self.position = position
+            self._advanced.notify_all()
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Whether the views include `position` within `timeout` seconds."""

@@ -1,7 +1,10 @@
 """Where the read models live: view tables beside the library's tracking table.
 
 A page of folded events is written with its tracking record in ONE transaction, so the views and
-the position they have reached can never disagree, across crashes and restarts. On SQLite the
+the position they have reached can never disagree, across crashes and restarts. The page commits
+only if it starts where the stored position ends (compare-and-set in that transaction): a second
+folder, or one that missed a rebuild, is refused instead of counting events twice. On PostgreSQL
+the transaction also NOTIFYs the processes that follow the views. On SQLite the
 views have their own file (`…-views.sqlite`), so the runner's writes never wait on the web's; on
 PostgreSQL they are tables of the same database. The SQL is written once, in a form both accept
 (named `:parameters`, rewritten for psycopg).
@@ -18,6 +21,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 
 from domain.settings import library_settings, sqlite_path
+from projections.coordination import LOCK_KEY, VIEWS_CHANNEL, AdvisoryLock, FileLock
 
 TRACKING_NAME = "reciproca-views"
 SCHEMA = [
@@ -28,6 +32,7 @@ SCHEMA = [
         aggregate_id TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (group_id, seq))""",
     "CREATE INDEX IF NOT EXISTS view_record_position ON view_record (group_id, position)",
     "CREATE INDEX IF NOT EXISTS view_record_aggregate ON view_record (aggregate_id, position)",
+    "CREATE INDEX IF NOT EXISTS view_record_log ON view_record (position)",
     """CREATE TABLE IF NOT EXISTS view_proposals (
         proposal_id TEXT PRIMARY KEY, group_id TEXT NOT NULL, state TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS view_proposals_group ON view_proposals (group_id)",
@@ -35,13 +40,16 @@ SCHEMA = [
         group_id TEXT NOT NULL, figure TEXT NOT NULL, category TEXT NOT NULL,
         position BIGINT NOT NULL, counted_at BIGINT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS view_trace_figure ON view_trace (group_id, figure, category, position)",
+    "CREATE INDEX IF NOT EXISTS view_trace_log ON view_trace (position)",
     """CREATE TABLE IF NOT EXISTS view_evidence (
         group_id TEXT NOT NULL, principle TEXT NOT NULL, position BIGINT NOT NULL,
         item TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS view_evidence_principle ON view_evidence (group_id, principle, position)",
+    "CREATE INDEX IF NOT EXISTS view_evidence_log ON view_evidence (position)",
     """CREATE TABLE IF NOT EXISTS view_series (
         group_id TEXT NOT NULL, position BIGINT NOT NULL, point TEXT NOT NULL,
         PRIMARY KEY (group_id, position))""",
+    "CREATE INDEX IF NOT EXISTS view_series_log ON view_series (position)",
     """CREATE TABLE IF NOT EXISTS view_snapshots (
         group_id TEXT NOT NULL, position BIGINT NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (group_id, position))""",
@@ -75,13 +83,21 @@ class PageWrites:
         self.rows: dict[str, list[dict]] = {table: [] for table in INSERTS}
 
 
+class PageOutOfOrder(Exception):
+    """The page does not start where the stored position ends: someone else folded meanwhile."""
+
+
 class ViewTables:
     """View reads and writes, shared by the SQLite and PostgreSQL tracking recorders."""
 
     placeholder = r":\1"
+    url = ""  # set by `open_views`
 
-    def write_page(self, writes: PageWrites, position: int) -> None:
+    def write_page(self, writes: PageWrites, position: int, *, after: int) -> None:
+        """Commit a page folded from the events after `after` up to `position`, if the views
+        still stand at `after`; otherwise raise `PageOutOfOrder` and write nothing."""
         with self.datastore.transaction(commit=True) as cursor:
+            self._serialise(cursor)
             for table, rows in writes.rows.items():
                 if rows:
                     cursor.executemany(self._sql(INSERTS[table]), rows)
@@ -92,7 +108,14 @@ class ViewTables:
                 cursor.execute(self._sql(UPSERT_PROPOSAL), {
                     "proposal_id": proposal_id, "group_id": view["group_id"],
                     "state": json.dumps(view)})
+            # Checked after the writes: on SQLite this transaction now holds the write lock, on
+            # PostgreSQL `_serialise` took a transaction lock, so the stored position is final.
+            stored = self._max_tracking_id(TRACKING_NAME, cursor) or 0
+            if stored != after:
+                raise PageOutOfOrder(f"a page after position {after} was folded while the views "
+                                     f"stand at {stored}")
             self._insert_tracking(cursor, Tracking(TRACKING_NAME, position))
+            self._announce(cursor, position)
 
     def position(self) -> int:
         return self.max_tracking_id(TRACKING_NAME) or 0
@@ -102,13 +125,35 @@ class ViewTables:
             cursor.execute(self._sql(statement), params)
             return [dict(row) for row in cursor.fetchall()]
 
+    def entries_between(self, after: int, upto: int, limit: int) -> list[dict]:
+        """The record entries of every group after `after` up to `upto`, in log order."""
+        rows = self.select("SELECT entry FROM view_record WHERE position > :after AND "
+                           "position <= :upto ORDER BY position LIMIT :limit",
+                           after=after, upto=upto, limit=limit)
+        return [json.loads(row["entry"]) for row in rows]
+
+    def figure_changes_between(self, after: int, upto: int) -> dict[str, set[str]]:
+        """Per group, which read models other than the record changed after `after` up to
+        `upto`: what the runner that folded those events told its listeners."""
+        changed: dict[str, set[str]] = {}
+        for table, names in (("view_trace", {"power_balance", "level"}),
+                             ("view_series", {"power_balance", "level"}),
+                             ("view_evidence", {"principles", "level"})):
+            for row in self.select(f"SELECT DISTINCT group_id FROM {table} WHERE "
+                                   "position > :after AND position <= :upto",
+                                   after=after, upto=upto):
+                changed.setdefault(row["group_id"], set()).update(names)
+        return changed
+
     def clear(self) -> None:
         """Empty every view and its tracking record, for a rebuild from the start."""
         with self.datastore.transaction(commit=True) as cursor:
+            self._serialise(cursor)
             for table in ("view_groups", "view_record", "view_proposals", "view_trace",
                           "view_evidence", "view_series", "view_snapshots"):
                 cursor.execute(f"DELETE FROM {table}")
             cursor.execute(self._sql(self.delete_tracking), {"name": TRACKING_NAME})
+            self._announce(cursor, 0)
 
     def _sql(self, statement: str) -> str:
         return re.sub(r":(\w+)", self.placeholder, statement)
@@ -120,6 +165,17 @@ class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + SCHEMA
 
+    def runner_lock(self, events_channel: str | None = None) -> FileLock:
+        """A file beside the views file: `…-views.sqlite.lock`."""
+        path = sqlite_path(self.url)
+        return FileLock(path.with_name(path.name + ".lock"))
+
+    def _serialise(self, cursor) -> None:
+        pass  # the first write takes SQLite's one write lock; the check comes after it
+
+    def _announce(self, cursor, position: int) -> None:
+        pass  # SQLite followers poll the views' position
+
 
 class PostgresViews(ViewTables, PostgresTrackingRecorder):
     placeholder = r"%(\1)s"
@@ -129,6 +185,18 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
         self.sql_create_statements.extend(SQL(statement) for statement in SCHEMA)
         self.delete_tracking = (f"DELETE FROM {self.tracking_table_name} "
                                 "WHERE application_name = :name")
+
+    def runner_lock(self, events_channel: str | None = None) -> AdvisoryLock:
+        return AdvisoryLock(self.url, events_channel)
+
+    def _serialise(self, cursor) -> None:
+        """One page (or clear) at a time, across processes, until this transaction ends."""
+        cursor.execute("SELECT pg_advisory_xact_lock(%(a)s, %(b)s)", {"a": LOCK_KEY[0], "b": 2})
+
+    def _announce(self, cursor, position: int) -> None:
+        """Followers LISTEN: the notification is delivered when (and only if) this commits."""
+        cursor.execute("SELECT pg_notify(%(channel)s, %(position)s)",
+                       {"channel": VIEWS_CHANNEL, "position": str(position)})
 
 
 def views_url(database_url: str) -> str:
@@ -147,5 +215,5 @@ def open_views(database_url: str, *, create_tables: bool = False) -> ViewTables:
     factory = InfrastructureFactory.construct(Environment(
         "ReciprocaViews", library_settings(url, create_tables=create_tables, pool_size=4)))
     views = factory.tracking_recorder(SQLiteViews if path is not None else PostgresViews)
-    views.factory = factory
+    views.factory, views.url = factory, url
     return views

@@ -54,6 +54,12 @@ def _emptied(url: str) -> str:
 
 
 @pytest.fixture
+def postgres_url(postgres_database) -> str:
+    """The session's PostgreSQL database, emptied for this test."""
+    return _emptied(postgres_database)
+
+
+@pytest.fixture
 def sqlite_url(tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'events.sqlite'}"
     initialise(url)

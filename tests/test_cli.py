@@ -1,10 +1,15 @@
 """The `reciproca` command line on a real SQLite file: init, demo, figures, rebuild."""
 
 import json
+import os
 
 import pytest
 
+from projections.store import open_views
+from servers import Server
+from test_projection_runner import tables
 from webapp.cli import main
+from webapp.storage import close_views
 
 
 @pytest.fixture
@@ -44,37 +49,35 @@ def test_an_unknown_group_is_a_clear_error(store, capsys):
     assert "there is no group" in capsys.readouterr().err
 
 
-def test_serve_answers_over_http_and_refuses_several_workers_on_sqlite(store, tmp_path,
-                                                                       capsys):
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
+def test_serve_answers_over_http_and_refuses_several_workers_on_sqlite(store, capsys):
     assert main(["serve", "--workers", "2"]) == 2
     assert "need PostgreSQL" in capsys.readouterr().err
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "webapp.cli", "serve", "--port", str(port)],
-                              env=os.environ.copy(), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
+    server = Server(os.environ["RECIPROCA_DATABASE_URL"])
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json",
-                                            timeout=2) as answer:
-                    assert json.loads(answer.read())["info"]["title"] == "Reciproca"
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, server.stdout.read1().decode()
-                time.sleep(0.2)
+        assert server.call("GET", "/api/openapi.json")[0] == 200
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        server.stop()
+
+
+def test_rebuild_while_a_server_runs_is_refused_and_figures_wait_for_it(store, capsys):
+    url = os.environ["RECIPROCA_DATABASE_URL"]
+    before = figures_json(capsys)
+    views = open_views(url)
+    server = Server(url)
+    try:
+        at_start = tables(views)
+        capsys.readouterr()
+        assert main(["rebuild"]) == 2
+        message = capsys.readouterr().err
+        assert "reciproca rebuild: the read models are kept by another running process" in message
+        assert "reciproca serve pid" in message and "stop every `reciproca serve`" in message
+        assert tables(views) == at_start  # nothing was emptied or folded twice
+        assert figures_json(capsys) == before  # read from what the server keeps
+    finally:
+        server.stop()
+        close_views(views)
+    assert main(["rebuild"]) == 0  # the lock went with the server
+    assert figures_json(capsys) == before
 
 
 def test_tokens_are_listed_without_secrets_and_revoked_from_the_command_line(store, capsys,

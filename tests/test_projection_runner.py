@@ -538,11 +538,11 @@ def test_a_crash_between_writing_the_views_and_committing_loses_and_doubles_noth
             return mock.patch.object(views, "_insert_tracking", insert_tracking), seen_inside
         original = views.write_page
 
-        def write_page(writes, position):
+        def write_page(writes, position, **options):
             calls[0] += 1
             if calls[0] == k:
                 raise OSError("the process stops here")
-            return original(writes, position)
+            return original(writes, position, **options)
 
         return mock.patch.object(views, "write_page", write_page), seen_inside
 
@@ -736,11 +736,11 @@ def test_the_background_follower_survives_a_failed_page(sqlite_url, projected):
     failures = []
     original = runner.views.write_page
 
-    def fail_once(writes, position):
+    def fail_once(writes, position, **options):
         if not failures:
             failures.append(position)
             raise OSError("disk hiccup")
-        return original(writes, position)
+        return original(writes, position, **options)
 
     runner.views.write_page = fail_once
     runner.start(interval=0.1)
@@ -756,8 +756,8 @@ def test_a_runner_whose_commit_reported_an_error_resumes_from_what_was_committed
     runner.page_size = 2
     original, calls = runner.views.write_page, []
 
-    def commit_then_fail(writes, position):
-        original(writes, position)
+    def commit_then_fail(writes, position, **options):
+        original(writes, position, **options)
         calls.append(position)
         if len(calls) == 2:
             raise ConnectionError("the commit's outcome was not reported")

@@ -4,9 +4,12 @@ import argparse
 import json
 import os
 import sys
+import time
 from contextlib import contextmanager
 
 from domain.errors import DomainError
+from projections import coordination
+from projections.coordination import RunnerBusy
 from webapp import storage
 
 
@@ -49,13 +52,17 @@ def _demo_accounts(args, story) -> None:
 
 
 def rebuild(args) -> None:
-    """Empty the read models and fold the whole log again, showing progress."""
+    """Empty the read models and fold the whole log again, showing progress. Refused while a
+    server keeps the read models (it holds the runner's lock)."""
     app = storage.open_application(args.database_url)
     runner = storage.open_runner(app, args.database_url)
     try:
         total = app.recorder.max_notification_id() or 0
         runner.rebuild(progress=lambda position: _progress(position, total))
         print(f"\nRebuilt the read models from {total} events.", file=sys.stderr)
+    except RunnerBusy as busy:
+        raise DomainError(f"{busy}; stop every `reciproca serve` on this database, then run "
+                          "rebuild again (nothing was changed)") from None
     finally:
         storage.close_views(runner.views)
         storage.close(app)
@@ -74,7 +81,7 @@ def figures(args) -> None:
     app = storage.open_application(args.database_url)
     runner = storage.open_runner(app, args.database_url)
     try:
-        runner.catch_up()
+        _up_to_date(runner)
         found = [figures_of(runner.views, group_id, args.as_of)
                  for group_id in ([args.group_id] if args.group_id else groups(runner.views))]
         if args.json:
@@ -84,6 +91,21 @@ def figures(args) -> None:
     finally:
         storage.close_views(runner.views)
         storage.close(app)
+
+
+def _up_to_date(runner, timeout: float = 30.0) -> None:
+    """Fold what is new; or, while a server keeps the read models, wait (bounded) until it has
+    passed the end of the log as it is now."""
+    try:
+        runner.catch_up()
+    except RunnerBusy as busy:
+        end = runner.app.recorder.max_notification_id() or 0
+        deadline = time.monotonic() + timeout
+        while runner.views.position() < end:
+            if time.monotonic() > deadline:
+                raise DomainError(f"{busy} and has not reached position {end} within "
+                                  f"{timeout:.0f} s; try again shortly") from None
+            time.sleep(0.1)
 
 
 def user(args) -> None:
@@ -218,6 +240,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    coordination.label = f"reciproca {args.command}"
     try:
         args.database_url = storage.database_url()
         COMMANDS[args.command](args)
