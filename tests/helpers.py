@@ -1,5 +1,6 @@
 """Small builders shared by the tests: a group with members, and reading the stored log."""
 
+import time
 import uuid
 
 MAJORITY = {"rule": "majority", "quorum": "1/2"}
@@ -33,3 +34,11 @@ def stored_events(app):
 
 def event_names(app):
     return [type(e).__name__ for e in stored_events(app)]
+
+
+def eventually(condition, timeout: float = 60, what: str = "the condition") -> None:
+    """Wait until `condition()` holds; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.02)

@@ -15,19 +15,13 @@ import time
 
 import pytest
 
+from helpers import eventually
 from projections.coordination import RunnerBusy
 from projections.runner import Runner
 from projections.store import PageOutOfOrder, PageWrites
 from test_projection_runner import Clock, assert_record_is_the_log, person, tables, workload
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def eventually(condition, timeout: float = 30, what: str = "the condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
-        time.sleep(0.02)
 
 
 def test_a_page_that_does_not_start_where_the_views_end_is_refused(database_url, projected):

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from helpers import stored_events
+from helpers import eventually, stored_events
 from projections.coordination import AdvisoryLock
 from projections.store import open_views
 from servers import Server
@@ -45,13 +45,6 @@ def holder_parent(url: str) -> int | None:
     pid = int(description.split(" pid ")[1].split()[0])
     with open(f"/proc/{pid}/stat") as stat:
         return int(stat.read().rsplit(")", 1)[1].split()[1])
-
-
-def eventually(condition, timeout: float = 60, what: str = "the condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
-        time.sleep(0.1)
 
 
 def test_two_servers_one_killed_mid_run_fold_every_event_once(postgres_url, monkeypatch):
