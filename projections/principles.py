@@ -151,18 +151,19 @@ def _decided(state: dict, item, proposal: dict, event: dict) -> None:
     proposer, tabled, scope = proposal["proposer"], proposal["tabled"], proposal["scope"]
     offered = state["assets"].get(proposer, [])[:proposal["assets"]]
     if offered:
-        item("asset_drawn_on", proposer, *(at for at, _ in offered), tabled)
-        if any(category == "service_user" for _, category in offered):
-            state["experts"] += 1
+        expert = any(category == "service_user" for _, category in offered)
+        item("asset_drawn_on", proposer, *(at for at, _ in offered), tabled, scope=scope,
+             offered_as_service_user=expert)
+        state["experts"] += expert
     if scope == "recruitment_training":
-        item("training_decision", proposer, tabled)
+        item("training_decision", proposer, tabled, scope=scope)
     if proposal["side"] == LIVED_EXPERIENCE:
-        item("lived_experience_carried", proposer, tabled)
+        item("lived_experience_carried", proposer, tabled, scope=scope)
         state["lived_carried"][scope] = state["lived_carried"].get(scope, 0) + 1
     sides_for = {proposal["voter_sides"].get(voter) for voter, position
                  in decision["counted"].items() if position == "for"}
     if {LIVED_EXPERIENCE, PROVIDER} <= sides_for:
-        item("carried_across_sides", proposer, tabled)
+        item("carried_across_sides", proposer, tabled, scope=scope)
         if scope == "risk":
             state["risks_together"] += 1
 

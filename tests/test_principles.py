@@ -79,6 +79,9 @@ def test_asset_drawn_on_cites_only_the_assets_offered_before_tabling(projected, 
                                          (C, a4, (a4,))}
     assert elsewhere > a4
     assert items(s, "asset_drawn_on") == {(S, c1, (a1, a2, t1, c1))}
+    drawn = [i for i in view(s)["principles"]["asset_based"]["items"]
+             if i["rule"] == "asset_drawn_on"]
+    assert [(i["scope"], i["offered_as_service_user"]) for i in drawn] == [("delivery", True)]
     assert view(s)["principles"]["asset_based"] | {"items": None} == {
         "count": 5, "evidenced": True, "items": None,
         "reflections": {"count": 0, "mean": None, "spread": None, "positions": []}}
@@ -411,6 +414,22 @@ def test_the_level_at_four_points_of_one_record(projected, sqlite_url, monkeypat
         "service_user_expert": (2, True), "risks_managed_together": (1, True)}
     assert {p: found["evidenced"] for p, found in view(s)["principles"].items()} == \
         dict.fromkeys(PRINCIPLES, True)
+    # Each figure is traceable to evidence items: S's two proposals drew on an asset offered
+    # as a service user; the lived-experience carried proposals by scope; the risk proposal
+    # carried across sides.
+    evidence = [i for p in PRINCIPLES for i in view(s)["principles"][p]["items"]]
+
+    def traced(rule, **details):
+        return sorted(i["position"] for i in evidence if i["rule"] == rule
+                      and all(i[k] == v for k, v in details.items()))
+
+    assert len(traced("asset_drawn_on", offered_as_service_user=True)) == 2
+    record = {e["position"]: e for e in s.record()}
+    assert [record[p]["aggregate_id"] for p in traced("lived_experience_carried",
+                                                       scope="governance")] == [chair]
+    assert len(traced("lived_experience_carried", scope="recruitment_training")) + \
+        len(traced("lived_experience_carried", scope="risk")) == 2
+    assert len(traced("carried_across_sides", scope="risk")) == 1
     # A stricter balance (18/19 > 17/18) keeps the group at support, naming why.
     strict = queries.level(views, s.group, thresholds={"transformation_balance": "18/19"})
     assert strict["level"] == "support" and strict["unmet"] == ["balance_index_sides"]
