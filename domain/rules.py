@@ -5,7 +5,9 @@ whole numbers and stored as strings ("2/3"), because floats drift and the JSON t
 carry `Fraction`.
 """
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 from domain.errors import InvalidValue
@@ -17,14 +19,42 @@ DEFAULT_QUORUM = Fraction(1, 2)
 CARRIED, REJECTED, NO_QUORUM = "carried", "rejected", "no_quorum"
 
 
+# The only accepted forms, checked before any arithmetic: `Fraction("1e-10000000")` would
+# compute a ten-million-digit number. A decimal has at most 6 places, so its a/b form (the
+# form stored in events, denominator at most 10**6) is accepted again.
+MAX_PLACES = 6
+_FRACTION_TEXT = re.compile(r"[0-9]{1,7}/[0-9]{1,7}|[0-9]{1,6}(\.[0-9]{1,6})?")
+_FRACTION_HINT = ("a fraction such as '2/3' or '0.5' (a/b of at most 7 digits each, or a "
+                  f"decimal with at most {MAX_PLACES} places; no sign, no exponent)")
+
+
 def parse_fraction(value: object, field: str) -> Fraction:
-    """An exact fraction from "2/3", "0.5", an int or a Fraction (never a float: it is inexact)."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Fraction)):
-        raise InvalidValue(f"{field} must be a fraction such as '2/3' or '0.5'", field)
+    """An exact fraction from "2/3", "0.5", a small whole number, a Decimal taken exactly as
+    written (a JSON number) or a Fraction; never a float (it is inexact). Anything else is
+    refused by its form, in constant time, before it is computed."""
+    if isinstance(value, Fraction):
+        return value
+    text = _fraction_text(value)
+    if text is None or not _FRACTION_TEXT.fullmatch(text):
+        raise InvalidValue(f"{field} must be {_FRACTION_HINT}", field)
     try:
-        return Fraction(value.strip() if isinstance(value, str) else value)
-    except (ValueError, ZeroDivisionError):
-        raise InvalidValue(f"{field} must be a fraction such as '2/3' or '0.5', not {value!r}", field) from None
+        return Fraction(text)
+    except ZeroDivisionError:
+        raise InvalidValue(f"{field} must not divide by zero", field) from None
+
+
+def _fraction_text(value: object) -> str | None:
+    """The plain text of an input, or None when it cannot be one of the accepted forms."""
+    if isinstance(value, str):
+        return value.strip() if len(value) <= 40 else None
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return None
+    if isinstance(value, int):
+        return str(value) if 0 <= value < 10**6 else None
+    sign, _, exponent = value.as_tuple()  # "1E999999999": judged by its exponent
+    if sign or not isinstance(exponent, int) or not -MAX_PLACES <= exponent <= 0:
+        return None
+    return format(value, "f")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ exactly ("2/3") with a rounded decimal beside them.
 
 import json
 import os
+from decimal import Decimal
 from fractions import Fraction
 
 from domain.errors import NotFound
@@ -140,7 +141,7 @@ def level(views: ViewTables, group_id: str, as_of: int | None = None,
     state = group_state(views, group_id, as_of)
     if thresholds is None:
         try:
-            thresholds = json.loads(os.environ.get(SETTING) or "{}")
+            thresholds = json.loads(os.environ.get(SETTING) or "{}", parse_float=Decimal)
         except ValueError:
             raise ValueError(f"{SETTING} must be a JSON object") from None
         if not isinstance(thresholds, dict):

@@ -4,14 +4,11 @@ Inputs reject unknown fields and bound every size; a bad input is answered 422 n
 field, before anything is written. The OpenAPI document is generated from these same classes.
 """
 
-from decimal import Decimal
-from fractions import Fraction
-
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from domain.contribution import MAX_TAG_LENGTH, MAX_TAGS
 from domain.errors import InvalidValue
-from domain.rules import RULES, DecisionRule
+from domain.rules import RULES, DecisionRule, parse_fraction
 from domain.texts import TEXT_LIMITS
 from domain.vocabulary import (
     CATEGORIES,
@@ -31,15 +28,14 @@ def _text(field: str, *, required: bool = True) -> fields.String:
 
 
 class FractionField(fields.Field):
-    """An exact fraction: "2/3", "0.5", or a JSON number taken exactly as written."""
+    """An exact fraction: "2/3", "0.5", or a JSON number taken exactly as written; its form is
+    checked before anything is computed (see domain.rules.parse_fraction)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-            raise ValidationError("a fraction such as \"2/3\" or \"0.5\"")
         try:
-            return str(Fraction(str(value).strip()))
-        except (ValueError, ZeroDivisionError):
-            raise ValidationError("a fraction such as \"2/3\" or \"0.5\"") from None
+            return str(parse_fraction(value, attr or "value"))
+        except InvalidValue as error:
+            raise ValidationError(error.message) from None
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value
