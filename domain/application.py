@@ -6,7 +6,7 @@ aggregate id), and conflicts with other processes are retried a bounded number o
 jitter, then reported: a vote is never lost or counted twice.
 """
 
-import functools
+import hashlib
 import random
 import threading
 import time
@@ -20,11 +20,11 @@ from eventsourcing.persistence import RecordConflictError
 from eventsourcing.utils import Environment
 
 from domain.contribution import Contribution, checked_scores, checked_tags
-from domain.errors import ConcurrencyConflict, DomainError, InvalidValue, NotFound
+from domain.errors import ConcurrencyConflict, InvalidValue, NotFound
 from domain.group import Group
 from domain.proposal import Proposal, close_request, vote_request
 from domain.rules import DecisionRule
-from domain.texts import TextStore, checked_text
+from domain.texts import Texts, TextStore
 
 MAX_ATTEMPTS = 8
 ID_NAMESPACE = uuid5(NAMESPACE_URL, "https://reciproca.example/ids")
@@ -46,28 +46,6 @@ def as_person_id(value: object, field: str = "actor") -> str:
         return str(UUID(str(value)))
     except ValueError:
         raise InvalidValue(f"{field} must be a person's id (a UUID), not {value!r}", field) from None
-
-
-_kept_texts = threading.local()
-
-
-def _command(method):
-    """A command refused by the rules discards the texts it kept: nothing is recorded, not even
-    free text (which may be sensitive and would be unreachable by erasure)."""
-
-    @functools.wraps(method)
-    def run(self, *args, **kwargs):
-        _kept_texts.refs = []
-        try:
-            return method(self, *args, **kwargs)
-        except DomainError:
-            if _kept_texts.refs:
-                self.texts.discard([ref["text_id"] for ref in _kept_texts.refs])
-            raise
-        finally:
-            _kept_texts.refs = None
-
-    return run
 
 
 class _StripedLocks:
@@ -114,6 +92,9 @@ class Reciproca(Application):
         # Told the position of the last event of each save, after it commits (in-process).
         self.save_listeners: list[Callable[[int], None]] = []
         super().__init__({**AGGREGATE_CACHE, **env})
+        if not getattr(self.recorder, "stores_texts", False):
+            raise TypeError("the event recorder must store texts with the events that cite "
+                            "them (APPLICATION_RECORDER_TOPIC)")
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         """Only the settings given, never the process environment: a stray variable must not
@@ -127,45 +108,42 @@ class Reciproca(Application):
 
     # Groups and members ------------------------------------------------------------------
 
-    @_command
     def found_group(self, *, actor: str, name: str, purpose: str, category: str,
                     founder_name: str, decision_rule: Mapping, request_id: str | None = None
                     ) -> Recorded:
         actor = as_person_id(actor)
         rule = _rule(decision_rule)
-        group_id = self._new_id("group", request_id)
-        texts = {"name": self._keep(name, "name"), "purpose": self._keep(purpose, "purpose"),
-                 "founder_name": self._keep(founder_name, "display_name")}
+        group_id = self._new_id("group", actor, request_id)
+        kept = Texts()
+        refs = {"name": kept.keep(name, "name"), "purpose": kept.keep(purpose, "purpose"),
+                "founder_name": kept.keep(founder_name, "display_name")}
 
         def attempt():
             return [Group.found(id=group_id, actor=actor, rule=rule, category=category,
-                                at=self._now(), **texts)]
+                                at=self._now(), **refs)]
 
-        return self._create(group_id, attempt)
+        return self._create(group_id, attempt, kept)
 
-    @_command
     def admit_member(self, group_id: object, *, actor: str, member_id: str, display_name: str,
                      category: str, role: str = "member") -> Recorded:
         actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
-        name = self._keep(display_name, "display_name")
+        kept = Texts()
+        name = kept.keep(display_name, "display_name")
         return self._change_group(group_id, lambda group, at: group.admit(
             actor=actor, member_id=member_id, display_name=name, category=category, role=role,
-            at=at), result_id=member_id)
+            at=at), result_id=member_id, kept=kept)
 
-    @_command
     def leave_group(self, group_id: object, *, actor: str, member_id: str) -> Recorded:
         actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
         return self._change_group(group_id, lambda group, at: group.leave(
             actor=actor, member_id=member_id, at=at), result_id=member_id)
 
-    @_command
     def change_category(self, group_id: object, *, actor: str, member_id: str,
                         category: str) -> Recorded:
         actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
         return self._change_group(group_id, lambda group, at: group.change_category(
             actor=actor, member_id=member_id, category=category, at=at), result_id=member_id)
 
-    @_command
     def change_role(self, group_id: object, *, actor: str, member_id: str, role: str,
                     action: str) -> Recorded:
         actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
@@ -173,7 +151,6 @@ class Reciproca(Application):
             actor=actor, member_id=member_id, role=role, action=action, at=at),
             result_id=member_id)
 
-    @_command
     def appoint_auditor(self, group_id: object, *, actor: str, auditor_id: str,
                         as_organisation_admin: bool = False) -> Recorded:
         actor, auditor_id = as_person_id(actor), as_person_id(auditor_id, "auditor_id")
@@ -183,7 +160,6 @@ class Reciproca(Application):
 
     # Proposals ---------------------------------------------------------------------------
 
-    @_command
     def table_proposal(self, group_id: object, *, actor: str, title: str, body: str, scope: str,
                        kind: str = "ordinary", rule: Mapping | None = None,
                        change: Mapping | None = None, request_id: str | None = None
@@ -191,8 +167,9 @@ class Reciproca(Application):
         actor = as_person_id(actor)
         own_rule = None if rule is None else _rule(rule)
         change = _person_ids_in(change)
-        proposal_id = self._new_id("proposal", request_id)
-        title_ref, body_ref = self._keep(title, "title"), self._keep(body, "body")
+        proposal_id = self._new_id("proposal", actor, request_id)
+        kept = Texts()
+        title_ref, body_ref = kept.keep(title, "title"), kept.keep(body, "body")
 
         def attempt():
             group = self._load(group_id, Group)
@@ -200,13 +177,13 @@ class Reciproca(Application):
                                    body=body_ref, scope=scope, kind=kind, rule=own_rule,
                                    change=change, at=self._now(group))]
 
-        return self._create(proposal_id, attempt)
+        return self._create(proposal_id, attempt, kept)
 
-    @_command
     def amend_proposal(self, proposal_id: object, *, actor: str, title: str, body: str
                        ) -> Recorded:
         actor = as_person_id(actor)
-        title_ref, body_ref = self._keep(title, "title"), self._keep(body, "body")
+        kept = Texts()
+        title_ref, body_ref = kept.keep(title, "title"), kept.keep(body, "body")
         pid = _uuid(proposal_id, "proposal")
 
         def attempt():
@@ -216,9 +193,8 @@ class Reciproca(Application):
                            at=self._now(group, proposal))
             return [proposal]
 
-        return self._save(pid, [pid], attempt)
+        return self._save(pid, [pid], attempt, kept)
 
-    @_command
     def cast_vote(self, proposal_id: object, *, actor: str, position: str,
                   reason: str | None = None, voter: str | None = None,
                   request_id: str | None = None) -> Recorded:
@@ -226,7 +202,9 @@ class Reciproca(Application):
         record the vote of a `voter` present in person."""
         actor = as_person_id(actor)
         voter = actor if voter is None else as_person_id(voter, "voter")
-        reason_ref = self._keep(reason, "reason", required=False)
+        request_id = _request_hash(actor, request_id)
+        kept = Texts()
+        reason_ref = kept.keep(reason, "reason", required=False)
         pid = _uuid(proposal_id, "proposal")
 
         def attempt():
@@ -239,14 +217,14 @@ class Reciproca(Application):
                                at=self._now(group, proposal))
             return [proposal]
 
-        return self._save(pid, [pid], attempt)
+        return self._save(pid, [pid], attempt, kept)
 
-    @_command
     def close_proposal(self, proposal_id: object, *, actor: str,
                        request_id: str | None = None) -> Recorded:
         """Decide the proposal and record the decision in the group in one write: a concurrent
         membership change makes the write conflict and the decision is taken again."""
         actor = as_person_id(actor)
+        request_id = _request_hash(actor, request_id)
         pid = _uuid(proposal_id, "proposal")
         first = self._load(pid, Proposal)
         pending, latest = [first], {}  # the first attempt uses this load; a retry reloads
@@ -265,7 +243,6 @@ class Reciproca(Application):
         done = self._save(pid, [pid, UUID(first.group_id)], attempt)
         return Recorded(done.id, done.position, latest["proposal"].decision)
 
-    @_command
     def withdraw_proposal(self, proposal_id: object, *, actor: str) -> Recorded:
         actor = as_person_id(actor)
         pid = _uuid(proposal_id, "proposal")
@@ -280,35 +257,36 @@ class Reciproca(Application):
 
     # Contributions -----------------------------------------------------------------------
 
-    @_command
     def offer_asset(self, group_id: object, *, actor: str, description: str,
                     tags: list[str] | None = None, request_id: str | None = None) -> Recorded:
-        return self._contribute(group_id, Contribution.AssetOffered, actor, request_id,
-                                description=self._keep(description, "description"),
-                                tags=checked_tags(tags))
+        kept = Texts()
+        return self._contribute(group_id, Contribution.AssetOffered, actor, request_id, kept,
+                                description=kept.keep(description, "description"),
+                                tags=[kept.keep(tag, "tags", limit="tag")
+                                      for tag in checked_tags(tags)])
 
-    @_command
     def give_support(self, group_id: object, *, actor: str, to_member_id: str, description: str,
                      request_id: str | None = None) -> Recorded:
         to_member_id = as_person_id(to_member_id, "to_member_id")
         if to_member_id == as_person_id(actor):
             raise InvalidValue("support is given to another member", "to_member_id")
-        return self._contribute(group_id, Contribution.SupportGiven, actor, request_id,
+        kept = Texts()
+        return self._contribute(group_id, Contribution.SupportGiven, actor, request_id, kept,
                                 to_member_id=to_member_id,
-                                description=self._keep(description, "description"))
+                                description=kept.keep(description, "description"))
 
-    @_command
     def take_on_task(self, group_id: object, *, actor: str, description: str,
                      request_id: str | None = None) -> Recorded:
-        return self._contribute(group_id, Contribution.TaskTakenOn, actor, request_id,
-                                description=self._keep(description, "description"))
+        kept = Texts()
+        return self._contribute(group_id, Contribution.TaskTakenOn, actor, request_id, kept,
+                                description=kept.keep(description, "description"))
 
-    @_command
     def reflect(self, group_id: object, *, actor: str, scores: Mapping[str, int],
                 comment: str | None = None, request_id: str | None = None) -> Recorded:
+        kept = Texts()
         return self._contribute(group_id, Contribution.ReflectionRecorded, actor, request_id,
-                                scores=checked_scores(scores),
-                                comment=self._keep(comment, "comment", required=False))
+                                kept, scores=checked_scores(scores),
+                                comment=kept.keep(comment, "comment", required=False))
 
     # Queries -----------------------------------------------------------------------------
 
@@ -323,19 +301,20 @@ class Reciproca(Application):
 
     # Plumbing ----------------------------------------------------------------------------
 
-    def _contribute(self, group_id, event_class, actor, request_id, **details) -> Recorded:
+    def _contribute(self, group_id, event_class, actor, request_id, kept: Texts,
+                    **details) -> Recorded:
         actor = as_person_id(actor)
-        contribution_id = self._new_id("contribution", request_id)
+        contribution_id = self._new_id("contribution", actor, request_id)
 
         def attempt():
             group = self._load(group_id, Group)
             return [Contribution.record(event_class, id=contribution_id, group=group,
                                         actor=actor, at=self._now(group), **details)]
 
-        return self._create(contribution_id, attempt)
+        return self._create(contribution_id, attempt, kept)
 
     def _change_group(self, group_id, change: Callable[[Group, datetime], None],
-                      result_id: str) -> Recorded:
+                      result_id: str, kept: Texts | None = None) -> Recorded:
         gid = _uuid(group_id, "group")
 
         def attempt():
@@ -343,23 +322,24 @@ class Reciproca(Application):
             change(group, self._now(group))
             return [group]
 
-        done = self._save(gid, [gid], attempt)
+        done = self._save(gid, [gid], attempt, kept)
         return Recorded(result_id, done.position)
 
-    def _create(self, new_id: UUID, attempt) -> Recorded:
+    def _create(self, new_id: UUID, attempt, kept: Texts) -> Recorded:
         """Save a new aggregate; an id derived from a repeated request id that already exists
         means the first request succeeded, so answer as it would have."""
         if self._exists(new_id):
             return Recorded(str(new_id), self.recorder.max_notification_id() or 0)
-        return self._save(new_id, [new_id], attempt, created=new_id)
+        return self._save(new_id, [new_id], attempt, kept, created=new_id)
 
-    def _save(self, subject: UUID, lock_ids: list[UUID], attempt,
+    def _save(self, subject: UUID, lock_ids: list[UUID], attempt, kept: Texts | None = None,
               created: UUID | None = None) -> Recorded:
+        """Save what `attempt` returns, with the command's texts in the same transaction."""
         with self._locks.holding(*lock_ids):
             for n in range(MAX_ATTEMPTS):
                 aggregates = attempt()
                 try:
-                    recordings = self.save(*aggregates)
+                    recordings = self.save(*aggregates, texts=kept.new if kept else [])
                 except RecordConflictError:
                     if created and self._exists(created):
                         return Recorded(str(subject), self.recorder.max_notification_id() or 0)
@@ -392,20 +372,20 @@ class Reciproca(Application):
                                   *(a.modified_on for a in aggregates))
             return self._last_time
 
-    def _keep(self, text: object, field: str, *, required: bool = True) -> dict | None:
-        checked = checked_text(text, field, required=required)
-        if checked is None:
-            return None
-        ref = self.texts.keep(checked)
-        if getattr(_kept_texts, "refs", None) is not None:
-            _kept_texts.refs.append(ref)
-        return ref
-
     @staticmethod
-    def _new_id(kind: str, request_id: str | None) -> UUID:
+    def _new_id(kind: str, actor: str, request_id: str | None) -> UUID:
         """Ids of created things derive from the caller's request id, so a retried request
         finds what the first one created instead of creating it twice."""
+        request_id = _request_hash(actor, request_id)
         return uuid5(ID_NAMESPACE, f"{kind}:{request_id}") if request_id else uuid4()
+
+
+def _request_hash(actor: str, request_id: str | None) -> str | None:
+    """A request id as it may enter an event: hashed together with who sent it, so the log
+    never holds the caller's raw key and one caller's key cannot stand for another's."""
+    if not request_id:
+        return None
+    return hashlib.sha256(f"{actor}\n{request_id}".encode("utf-8")).hexdigest()
 
 
 def _uuid(value: object, label: str) -> UUID:

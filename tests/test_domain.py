@@ -212,7 +212,9 @@ def test_contributions_name_their_member_and_are_checked(app):
     asset = app.offer_asset(group_id, actor=peer, description="Diez años cuidando",
                             tags=["Experiencia", "experiencia", "tiempo"])
     assert app.contribution(asset.id).member_id == peer
-    assert last(app, "AssetOffered").tags == ["experiencia", "tiempo"]
+    tags = last(app, "AssetOffered").tags  # free text too: references, never the words
+    assert all(set(tag) == {"text_id", "digest"} for tag in tags)
+    assert [app.texts.text(tag) for tag in tags] == ["experiencia", "tiempo"]
     with pytest.raises(InvalidValue):
         app.give_support(group_id, actor=peer, to_member_id=peer, description="A mí")
     with pytest.raises(UnknownMember):

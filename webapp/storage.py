@@ -12,7 +12,7 @@ from projections.runner import Runner
 from projections.store import ViewTables, open_views
 from webapp.accounts import Accounts
 from webapp.sql import Database
-from webapp.texts import SqlTextStore
+from webapp.texts import SqlTextStore, recorder_topic
 
 
 def instance_path() -> Path:
@@ -31,10 +31,9 @@ def open_application(url: str, *, clock: Callable[[], datetime] | None = None,
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     texts = SqlTextStore(url)
-    if create_tables:
-        texts.create_table()
-    return Reciproca(library_settings(url, create_tables=create_tables), texts=texts,
-                     clock=clock)
+    settings = library_settings(url, create_tables=create_tables)
+    settings["APPLICATION_RECORDER_TOPIC"] = recorder_topic(texts.db.dialect)
+    return Reciproca(settings, texts=texts, clock=clock)
 
 
 def initialise(url: str) -> None:

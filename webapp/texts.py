@@ -3,12 +3,22 @@
 Each text is kept with a random salt; events carry only the text's id and its salted SHA-256
 digest, so the text can be verified while it exists and erased (text and salt deleted) without
 touching the log.
+
+Texts are written only by the event recorders below, inside the database transaction that
+inserts the events citing them (the library's own insert hook, `_insert_events`, which it uses to
+write tracking records atomically with events). `SqlTextStore` reads them.
 """
 
-import hashlib
-import secrets
-import uuid
+from collections.abc import Sequence
+from typing import Any
 
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic
+from psycopg.sql import SQL
+
+from domain.texts import NewText
 from webapp.sql import Database
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS reciproca_texts (
@@ -17,31 +27,58 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS reciproca_texts (
     body TEXT,
     digest TEXT NOT NULL
 )"""
+INSERT = "INSERT INTO reciproca_texts (text_id, salt, body, digest) VALUES ({marks})"
 
 
-def digest_of(salt: str, text: str) -> str:
-    return hashlib.sha256(bytes.fromhex(salt) + text.encode("utf-8")).hexdigest()
+def _rows(stored_events: Sequence[StoredEvent], texts: Sequence[NewText]) -> list[tuple]:
+    """The text rows to insert: none when there are no events to cite them."""
+    if not stored_events:
+        return []
+    return [(t.text_id, t.salt, t.body, t.digest) for t in texts]
+
+
+class SQLiteTextRecorder(SQLiteApplicationRecorder):
+    """The library's SQLite recorder, also inserting `save(..., texts=[NewText])`."""
+
+    stores_texts = True
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), SCHEMA]
+
+    def _insert_events(self, c, stored_events: Sequence[StoredEvent], **kwargs: Any):
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        rows = _rows(stored_events, kwargs.get("texts", ()))
+        if rows:
+            c.executemany(INSERT.format(marks="?, ?, ?, ?"), rows)
+        return notification_ids
+
+
+class PostgresTextRecorder(PostgresApplicationRecorder):
+    """The library's PostgreSQL recorder, also inserting `save(..., texts=[NewText])`."""
+
+    stores_texts = True
+
+    def __init__(self, datastore, **kwargs: Any):
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.append(SQL(SCHEMA))
+
+    def _insert_events(self, curs, stored_events: Sequence[StoredEvent], **kwargs: Any):
+        super()._insert_events(curs, stored_events, **kwargs)
+        rows = _rows(stored_events, kwargs.get("texts", ()))
+        if rows:
+            curs.executemany(INSERT.format(marks="%s, %s, %s, %s"), rows)
+
+
+def recorder_topic(dialect: str) -> str:
+    """The library setting APPLICATION_RECORDER_TOPIC for this database's text recorder."""
+    return get_topic(SQLiteTextRecorder if dialect == "sqlite" else PostgresTextRecorder)
 
 
 class SqlTextStore:
-    """Texts in a table of the same database as the events (SQLite file or PostgreSQL)."""
+    """Reads texts from the table of the same database as the events (SQLite or PostgreSQL)."""
 
     def __init__(self, database_url: str):
         self.db = Database(database_url)
-
-    def create_table(self) -> None:
-        with self.db.cursor() as cursor:
-            cursor.execute(SCHEMA)
-
-    def keep(self, text: str) -> dict:
-        text_id, salt = str(uuid.uuid4()), secrets.token_hex(16)
-        digest = digest_of(salt, text)
-        with self.db.cursor() as cursor:
-            cursor.execute(self.db.sql(
-                "INSERT INTO reciproca_texts (text_id, salt, body, digest) "
-                "VALUES (:text_id, :salt, :body, :digest)"),
-                {"text_id": text_id, "salt": salt, "body": text, "digest": digest})
-        return {"text_id": text_id, "digest": digest}
 
     def read(self, text_ids: list[str]) -> dict[str, str | None]:
         """The texts by id; None for a text that was erased or never kept."""
@@ -55,15 +92,6 @@ class SqlTextStore:
                 f"SELECT text_id, body FROM reciproca_texts WHERE text_id IN ({marks})"), params)
             found.update({row["text_id"]: row["body"] for row in cursor.fetchall()})
         return found
-
-    def discard(self, text_ids: list[str]) -> None:
-        """Delete texts no event refers to (kept for a command that was then refused)."""
-        params = {f"id{i}": text_id for i, text_id in enumerate(text_ids)}
-        if params:
-            marks = ", ".join(f":{name}" for name in params)
-            with self.db.cursor() as cursor:
-                cursor.execute(self.db.sql(
-                    f"DELETE FROM reciproca_texts WHERE text_id IN ({marks})"), params)
 
     def text(self, ref: dict | None) -> str | None:
         return None if ref is None else self.read([ref["text_id"]])[ref["text_id"]]
