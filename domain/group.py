@@ -189,6 +189,9 @@ class Group(GroupAggregate):
         checked_code(role, ("member", "observer"), "role")
         if member_id in self.members:
             raise AlreadyMember(f"{member_id} is already a member of this group", "member_id")
+        if member_id in self.auditors:
+            raise InvalidValue("an auditor of the group cannot become a member of it: an "
+                               "auditor stays outside the group it audits", "email")
         self._trigger(self.MemberJoined, actor, at, member_id=member_id,
                       display_name=display_name, category=category, role=role)
 

@@ -343,3 +343,19 @@ def test_auditors_are_appointed_by_a_chair_or_an_organisation_admin(app):
         "chair", "organisation_admin"]
     with pytest.raises(NotAMember):
         table(app, group_id, auditor)
+
+
+def test_an_auditor_cannot_be_admitted_and_a_member_cannot_audit(app):
+    group_id, chair = found_group(app)
+    auditor = str(uuid.uuid4())
+    app.appoint_auditor(group_id, actor=chair, auditor_id=auditor)
+    for role in ("member", "observer"):
+        with pytest.raises(InvalidValue) as refused:
+            app.admit_member(group_id, actor=chair, member_id=auditor, display_name="Auditora",
+                             category="professional", role=role)
+        assert refused.value.field == "email"
+    assert auditor not in app.group(group_id).members
+    member = admit(app, group_id, chair)
+    with pytest.raises(InvalidValue):
+        app.appoint_auditor(group_id, actor=chair, auditor_id=member, as_organisation_admin=True)
+    assert app.group(group_id).auditors == [auditor]

@@ -100,3 +100,23 @@ def test_every_endpoint_for_every_role(world):
             if method == "POST" and answer.status_code >= 400:
                 assert app.recorder.max_notification_id() == before, (name, role)
     assert mismatches == []
+
+
+def test_an_auditor_and_a_member_are_never_the_same_person(world):
+    """Auditing stays independent: the auditor cannot be admitted (as member or observer), and
+    no member can be appointed auditor; each refusal names the field and writes nothing."""
+    client, auth, app = world["client"], world["auth"], world["app"]
+    before = app.recorder.max_notification_id()
+    for role in ("member", "observer"):
+        answer = client.post(f"/api/groups/{world['group']}/members", headers=auth["chair"],
+                             json={"email": "auditor@example.org", "category": "carer",
+                                   "role": role})
+        assert answer.status_code == 422 and "email" in answer.json["errors"], answer.json
+    for member in ("member", "observer", "facilitator", "chair"):
+        answer = client.post(f"/api/groups/{world['group']}/auditors", headers=auth["admin"],
+                             json={"email": f"{member}@example.org"})
+        assert answer.status_code == 422 and "email" in answer.json["errors"], answer.json
+    assert app.recorder.max_notification_id() == before
+    vote = client.post(f"/api/groups/{world['group']}/proposals", headers=auth["auditor"],
+                       json={"title": "P", "body": "B", "scope": "delivery"})
+    assert vote.status_code == 403
