@@ -2,9 +2,15 @@
 
 The runner turns each stored domain event into one of these; the folds and the shared record only
 ever see this form, so a record row can be folded again (time travel) exactly as the live event.
+An event's `type` is its stable name, the last segment of the topic it is stored under
+(`reciproca/Proposal.VoteCast` -> `VoteCast`), never its Python class name: renaming or moving a
+class that keeps its topic changes nothing the read side sees.
 """
 
+import re
 from datetime import datetime
+
+from eventsourcing.utils import get_topic
 
 COMMON = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor",
           "group_id"}
@@ -20,9 +26,14 @@ def event_view(domain_event, position: int) -> dict:
         "version": domain_event.originator_version,
         "time": domain_event.timestamp.isoformat(),
         "actor": attributes["actor"],
-        "type": type(domain_event).__name__,
+        "type": event_name(get_topic(type(domain_event))),
         "data": {k: v for k, v in attributes.items() if k not in COMMON},
     }
+
+
+def event_name(topic: str) -> str:
+    """The stable name of the events stored under `topic`: its last segment."""
+    return re.split(r"[/.:]", topic)[-1]
 
 
 def effective_time(event_time: str, previous: str | None) -> str:
