@@ -27,6 +27,7 @@ member's list of offered assets, which the `asset_drawn_on` items cite.
 
 from fractions import Fraction
 
+from domain.group import FOUNDING
 from domain.vocabulary import LEADERSHIP_ROLES, LIVED_EXPERIENCE, PRINCIPLES, PROVIDER, side_of
 from projections.membership import is_voting
 
@@ -40,7 +41,6 @@ RULES = {
     "provider_facilitates": "facilitating", "lived_experience_carried": "facilitating",
 }
 GROWTH_ROLES = ("chair", "facilitator", "note_taker")
-FOUNDING = "founding"  # how the founder's chair was assigned (domain.group.FOUNDING)
 
 
 def new_principles() -> dict:
