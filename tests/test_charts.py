@@ -43,7 +43,7 @@ def test_bar_lengths_follow_the_fractions():
     widths = [float(r.get("width")) for r in svg.iter(f"{SVG}rect")
               if r.get("height") == "20" and r.get("fill-opacity") is None
               and r.get("fill", "").startswith("#") and r.get("stroke") is None]
-    assert widths == [130.0, 1.0]  # the solid bars: 1/2 of 260, and a sliver for zero
+    assert widths == [170.0, 1.0]  # the solid bars: 1/2 of 340, and a sliver for zero
 
 
 def test_user_text_is_inert_and_no_style_attribute_is_used():
@@ -52,6 +52,13 @@ def test_user_text_is_inert_and_no_style_attribute_is_used():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "style=" not in html and "<style" not in html
     _parsed(html)  # still well-formed
+
+
+def test_every_pattern_a_bar_uses_is_defined():
+    html = str(_bars())
+    used = set(re.findall(r'fill="url\(#([^)]+)\)"', html))
+    defined = set(re.findall(r'<pattern id="([^"]+)"', html))
+    assert used and used <= defined
 
 
 def test_a_category_keeps_its_colour_and_pattern_on_every_chart():

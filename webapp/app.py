@@ -14,10 +14,12 @@ from decimal import Decimal
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
-from webapp import storage
+from webapp import i18n, storage
 from webapp.api import api
 from webapp.auth import auth
 from webapp.openapi import openapi
+from webapp.pages import pages
+from webapp.pages.helpers import page_error
 from webapp.services import Services, handle_error
 
 log = logging.getLogger("reciproca")
@@ -46,7 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
             raise RuntimeError("RECIPROCA_SECRET_KEY must be set when RECIPROCA_ENV=production")
         settings["SECRET_KEY"] = secrets.token_hex(32)
         log.warning("RECIPROCA_SECRET_KEY is not set: sessions last only as long as this process")
-    flask_app = Flask(__name__, instance_path=str(storage.instance_path()))
+    flask_app = Flask(__name__, instance_path=str(storage.instance_path()), static_folder=None)
     flask_app.config.update(
         settings,
         MAX_CONTENT_LENGTH=64 * 1024,
@@ -56,12 +58,20 @@ def create_app(config: dict | None = None) -> Flask:
     )
     flask_app.json = ExactJSONProvider(flask_app)
     flask_app.extensions["reciproca"] = Services.open(settings["DATABASE_URL"])
-    for blueprint in (auth, api, openapi):
+    i18n.init_app(flask_app)
+    for blueprint in (auth, api, openapi, pages):
         flask_app.register_blueprint(blueprint)
     flask_app.before_request(_request_id)
     flask_app.after_request(_security_headers)
-    flask_app.register_error_handler(Exception, handle_error)
+    flask_app.register_error_handler(Exception, _error)
     return flask_app
+
+
+def _error(error: Exception):
+    """JSON errors for the API and the websocket; a page in the person's language elsewhere."""
+    if request.path.startswith(("/api/", "/ws/")):
+        return handle_error(error)
+    return page_error(error)
 
 
 def _request_id() -> None:

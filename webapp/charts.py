@@ -27,7 +27,7 @@ STYLES = {
 }
 DEFAULT_STYLE = ("#4a4a4a", "solid")
 INK, RULE = "#1a1a1a", "#767676"
-ROW, BAR, GAP, LABEL_WIDTH, PLOT_WIDTH = 56, 20, 4, 150, 260
+ROW, BAR, GAP, LEFT, PLOT_WIDTH = 76, 20, 4, 8, 340
 
 
 @dataclass(frozen=True)
@@ -64,38 +64,33 @@ _ids = count(1)
 
 def paired_bars(*, title: str, description: str, rows: list[Pair], first: str, second: str,
                 key_heading: str, chart_id: str | None = None) -> Markup:
-    """Two bars per row (say membership share, then influence share), each 0..1 of the width.
-    The first bar is light (outline and pattern), the second solid with the same pattern."""
+    """Two bars per row (say membership share, then influence share) under the row's label,
+    each 0..1 of the width. The first bar is light (outline and pattern), the second solid with
+    the same pattern in white."""
     chart_id = _identifier(chart_id or f"chart{next(_ids)}")
     for row in rows:
         _identifier(row.key)
-    height = ROW * len(rows) + 30
-    width = LABEL_WIDTH + PLOT_WIDTH + 60
+    height = ROW * len(rows) + 34
+    width = LEFT + PLOT_WIDTH + 60
     parts = [_svg_open(chart_id, width, height, title, description), _patterns(chart_id, rows)]
     for n, row in enumerate(rows):
-        y = 10 + n * ROW
+        y = 6 + n * ROW
         colour, _ = STYLES.get(row.key, DEFAULT_STYLE)
-        fill = f"url(#{chart_id}-{row.key})"
-        parts.append(_text(8, y + BAR + 2, row.label, anchor="start", weight="bold"))
-        for k, (value, light) in enumerate(((row.first, True), (row.second, False))):
-            top = y + k * (BAR + GAP)
+        pattern = f"url(#{chart_id}-{row.key})"
+        inverse = f"url(#{chart_id}-{row.key}-inverse)"
+        parts.append(_text(LEFT, y + 14, row.label, anchor="start", weight="bold"))
+        for k, value in enumerate((row.first, row.second)):
+            top = y + 20 + k * (BAR + GAP)
             length = 0 if value.fraction is None else max(1.0, value.fraction * PLOT_WIDTH)
-            if light:
-                parts.append(f'<rect x="{LABEL_WIDTH}" y="{top}" width="{length:.1f}" '
-                             f'height="{BAR}" fill="#ffffff" stroke="{colour}" '
-                             f'stroke-width="2"/>')
-                parts.append(f'<rect x="{LABEL_WIDTH}" y="{top}" width="{length:.1f}" '
-                             f'height="{BAR}" fill="{fill}" fill-opacity="0.45"/>')
-            else:
-                parts.append(f'<rect x="{LABEL_WIDTH}" y="{top}" width="{length:.1f}" '
-                             f'height="{BAR}" fill="{colour}"/>')
-                parts.append(f'<rect x="{LABEL_WIDTH}" y="{top}" width="{length:.1f}" '
-                             f'height="{BAR}" fill="{fill}-inverse"/>')
-            parts.append(_text(LABEL_WIDTH + length + 4, top + BAR - 5,
-                               _short(value), anchor="start"))
-    parts.append(f'<line x1="{LABEL_WIDTH}" y1="4" x2="{LABEL_WIDTH}" y2="{height - 20}" '
-                 f'stroke="{RULE}"/>')
-    parts.append(_legend(chart_id, height - 14, first, second))
+            box = f'x="{LEFT}" y="{top}" width="{length:.1f}" height="{BAR}"'
+            if k == 0:  # light: outline and pattern in the category's colour
+                parts.append(f'<rect {box} fill="#ffffff" stroke="{colour}" stroke-width="2"/>')
+                parts.append(f'<rect {box} fill="{pattern}" fill-opacity="0.45"/>')
+            else:  # solid: the category's colour with the pattern in white over it
+                parts.append(f'<rect {box} fill="{colour}"/>')
+                parts.append(f'<rect {box} fill="{inverse}"/>')
+            parts.append(_text(LEFT + length + 4, top + BAR - 5, _short(value), anchor="start"))
+    parts.append(_legend(chart_id, height - 8, first, second))
     parts.append("</svg>")
     table = _table(chart_id, title, key_heading, [first, second],
                    [(row.label, [row.first, row.second]) for row in rows])
@@ -181,11 +176,11 @@ def _marks(kind: str, ink: str, suffix: str) -> str:
 
 
 def _legend(chart_id: str, y: int, first: str, second: str) -> str:
-    return (f'<rect x="{LABEL_WIDTH}" y="{y - 10}" width="14" height="12" fill="#ffffff" '
+    return (f'<rect x="{LEFT}" y="{y - 10}" width="14" height="12" fill="#ffffff" '
             f'stroke="{INK}" stroke-width="2"/>'
-            + _text(LABEL_WIDTH + 20, y, first, anchor="start")
-            + f'<rect x="{LABEL_WIDTH + 140}" y="{y - 10}" width="14" height="12" fill="{INK}"/>'
-            + _text(LABEL_WIDTH + 160, y, second, anchor="start"))
+            + _text(LEFT + 20, y, first, anchor="start")
+            + f'<rect x="{LEFT + 170}" y="{y - 10}" width="14" height="12" fill="{INK}"/>'
+            + _text(LEFT + 190, y, second, anchor="start"))
 
 
 def _marker(n: int, x: float, y: float, colour: str) -> str:

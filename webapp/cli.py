@@ -189,7 +189,11 @@ def serve(args) -> None:
         def load(self):
             return create_app()  # in each worker, after the fork: its runner starts there
 
-    print(f"Serving Reciproca on http://{args.host}:{args.port}/api/openapi.json", flush=True)
+    address = f"http://{args.host}:{args.port}"
+    print(f"Serving Reciproca on {address}/ : open it in a browser and sign in with an account's "
+          f"email and password (the demo's were printed when it was loaded; add one with "
+          f"`reciproca user add`). The JSON API is described at {address}/api/openapi.json",
+          flush=True)
     Server().run()
 
 

@@ -1,0 +1,241 @@
+"""The browser pages without a browser: sign in, forms with CSRF, names and sentences instead
+of ids, user text inert, both languages, live changes by position, figures and meeting mode."""
+
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+MAJORITY = {"rule": "majority", "quorum": "1/2"}
+NASTY = '<script>alert("x")</script><b onmouseover=alert(1)>bold</b>'
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def browser(web, person, lang="es"):
+    """A cookie client signed in through the two-step sign-in form."""
+    client = web.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    page = client.get("/signin").get_data(as_text=True)
+    step = client.post("/signin", data={"csrf_token": csrf_of(page), "email": person["email"]})
+    assert 'type="password"' in step.get_data(as_text=True)
+    done = client.post("/signin", data={"csrf_token": csrf_of(page), "email": person["email"],
+                                        "password": PASSWORD, "next": "/groups"})
+    assert done.status_code == 303 and done.headers["Location"] == "/groups"
+    return client
+
+
+@pytest.fixture
+def room(web, people):
+    """Ana's group with Bea (a professional) and an open proposal titled with markup."""
+    api = web.test_client()
+    ana, bea = people["ana"], people["bea"]
+    group_id = api.post("/api/groups", headers=ana["auth"], json={
+        "name": "Mesa <i>de</i> salud", "purpose": "Salud mental", "category": "service_user",
+        "decision_rule": MAJORITY}).json["id"]
+    api.post(f"/api/groups/{group_id}/members", headers=ana["auth"],
+             json={"email": bea["email"], "category": "professional"})
+    proposal_id = api.post(f"/api/groups/{group_id}/proposals", headers=ana["auth"], json={
+        "title": NASTY, "body": "Abrir por la tarde", "scope": "delivery"}).json["id"]
+    return group_id, proposal_id
+
+
+def page(client, path, after=None):
+    response = client.get(path)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+def test_signing_in_needs_the_right_password_and_says_so_in_spanish(web, people):
+    client = web.test_client()
+    token = csrf_of(client.get("/signin").get_data(as_text=True))
+    wrong = client.post("/signin", data={"csrf_token": token, "email": people["ana"]["email"],
+                                         "password": "nope"})
+    assert wrong.status_code == 401
+    assert "El correo o la contraseña no son correctos" in wrong.get_data(as_text=True)
+    assert client.get("/groups").status_code == 302  # still signed out
+
+
+def test_forms_without_the_csrf_token_are_refused(web, people, room):
+    client = browser(web, people["bea"])
+    group_id, proposal_id = room
+    refused = client.post(f"/proposals/{proposal_id}/vote", data={"position": "for"})
+    assert refused.status_code == 400
+    assert "Bea votó" not in page(client, f"/groups/{group_id}")
+    assert web.extensions["reciproca"].app.proposal(proposal_id).ballots == {}
+
+
+def test_redirects_after_sign_in_stay_on_this_site(web, people):
+    client = web.test_client()
+    token = csrf_of(client.get("/signin").get_data(as_text=True))
+    done = client.post("/signin", data={"csrf_token": token, "email": people["ana"]["email"],
+                                        "password": PASSWORD, "next": "//evil.example/x"})
+    assert done.headers["Location"] == "/groups"
+
+
+def test_my_groups_lists_first_those_waiting_for_my_vote(web, people, room):
+    api = web.test_client()
+    quiet = api.post("/api/groups", headers=people["bea"]["auth"], json={
+        "name": "Aaa tranquila", "purpose": "p", "category": "professional",
+        "decision_rule": MAJORITY}).json["id"]
+    html = page(browser(web, people["bea"]), "/groups")
+    assert html.index("Mesa &lt;i&gt;de&lt;/i&gt; salud") < html.index("Aaa tranquila")
+    assert "1 propuesta espera tu voto" in html and quiet in html
+
+
+def test_the_group_page_speaks_in_names_and_sentences_and_keeps_user_text_inert(web, people,
+                                                                                room):
+    group_id, proposal_id = room
+    response = browser(web, people["bea"]).get(f"/groups/{group_id}")
+    html = response.get_data(as_text=True)
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "<script>alert" not in html and "<b onmouseover" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "Ana presentó la propuesta «&lt;script&gt;" in html
+    assert "Ana dio la bienvenida a Bea como profesional del servicio." in html
+    assert people["bea"]["id"] not in html  # people are named, never shown by id
+    assert re.search(r"<h3[^>]*>Profesionales", html)
+
+
+def test_a_vote_from_the_form_is_recorded_with_its_reason_and_shown(web, people, room):
+    group_id, proposal_id = room
+    client = browser(web, people["bea"])
+    html = page(client, f"/groups/{group_id}")
+    done = client.post(f"/proposals/{proposal_id}/vote", data={
+        "csrf_token": csrf_of(html), "position": "against", "reason": NASTY,
+        "back": f"/groups/{group_id}"})
+    assert done.status_code == 303
+    html = page(client, f"/groups/{group_id}")
+    assert "Tu voto ha quedado registrado." in html
+    assert "Bea votó en contra de «&lt;script&gt;" in html
+    assert "Tu voto: En contra" in html
+    assert '<blockquote class="reason">&lt;script&gt;' in html
+    stored = web.extensions["reciproca"].app.proposal(proposal_id).ballots
+    assert stored == {people["bea"]["id"]: "against"}
+
+
+def test_a_refused_form_shows_the_error_beside_the_field_and_keeps_the_draft(web, people,
+                                                                             room):
+    group_id, _ = room
+    client = browser(web, people["ana"])
+    html = page(client, f"/groups/{group_id}")
+    refused = client.post(f"/groups/{group_id}/proposals", data={
+        "csrf_token": csrf_of(html), "form": "table", "title": "", "body": "Mi borrador largo",
+        "scope": "delivery"})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert re.search(r'id="table-title-error"[^>]*>Rellena este campo', html)
+    assert "Mi borrador largo</textarea>" in html
+
+
+def test_scripts_get_json_answers_and_the_changes_after_a_position(web, people, room):
+    group_id, proposal_id = room
+    client = browser(web, people["bea"])
+    html = page(client, f"/groups/{group_id}")
+    since = int(re.search(r'data-position="(\d+)"', html).group(1))
+    answer = client.post(f"/proposals/{proposal_id}/vote", headers={"Accept": "application/json"},
+                         data={"csrf_token": csrf_of(html), "position": "for"})
+    assert answer.json["ok"] and answer.json["position"] > since
+    bad = client.post(f"/proposals/{proposal_id}/vote", headers={"Accept": "application/json"},
+                      data={"csrf_token": csrf_of(html), "position": "maybe"})
+    assert bad.status_code == 422 and "position" in bad.json["errors"]
+    change = client.get(f"/groups/{group_id}/live?since={since}&known={proposal_id}").json
+    assert change["position"] == answer.json["position"]
+    assert change["announce"] == ["Bea votó a favor de «" + NASTY + "»."]
+    assert "&lt;script&gt;" in change["entries"][0] and "<script>" not in change["entries"][0]
+    assert change["proposals"][proposal_id]["tally"]["for"] == 1
+    assert change["proposals"][proposal_id]["mine"] == "Tu voto: A favor"
+    assert change["cards"] == []
+
+
+def test_english_is_chosen_by_the_browser_or_the_switcher_and_remembered(web, people, room):
+    group_id, _ = room
+    client = browser(web, people["bea"], lang="en-GB,en;q=0.9")
+    assert "Open proposals" in page(client, f"/groups/{group_id}")
+    client.get("/language/es?next=/groups")
+    assert "Propuestas abiertas" in page(client, f"/groups/{group_id}")
+    assert client.get("/language/en?next=https://evil.example/").headers["Location"] == "/"
+
+
+def test_easy_read_is_remembered_and_explains_figures_with_de_cada(web, people, room):
+    group_id, _ = room
+    client = browser(web, people["ana"])
+    client.get("/easy-read/on")
+    html = page(client, f"/groups/{group_id}/power")
+    assert 'class="easy' in html and "de cada" in html
+    assert "1 quiere decir justo" in html
+    client.get("/easy-read/off")
+    assert "1 quiere decir justo" not in page(client, f"/groups/{group_id}/power")
+
+
+def test_figures_pages_draw_charts_with_tables_and_link_numbers_to_their_events(web, people,
+                                                                              room):
+    group_id, _ = room
+    client = browser(web, people["ana"])
+    html = page(client, f"/groups/{group_id}/power")
+    assert html.count('role="img"') >= 2 and "<table" in html
+    link = re.search(rf'href="(/groups/{group_id}/power/membership/service_user[^"]*)"', html)
+    trace = page(client, link.group(1).replace("&amp;", "&"))
+    assert "Ana fundó el grupo" in trace or "Ana se unió como persona usuaria" in trace
+    principles = page(client, f"/groups/{group_id}/principles")
+    for label in ("Adoptar un enfoque basado en los activos", "Borrar las distinciones",
+                  "Facilitar en lugar de suministrar"):
+        assert label in principles
+    assert "Aún no hay registro suficiente" in page(client, f"/groups/{group_id}/level")
+
+
+def test_the_audit_view_shows_the_record_as_of_a_position(web, people, room):
+    group_id, proposal_id = room
+    client = browser(web, people["ana"])
+    html = page(client, f"/groups/{group_id}/audit")
+    first = int(re.search(r'min="(\d+)"', html).group(1))
+    early = page(client, f"/groups/{group_id}/audit?at={first}")
+    assert "Ana fundó el grupo" in early and "presentó la propuesta" not in early
+    assert "presentó la propuesta" in html
+
+
+def test_meeting_mode_shows_a_qr_code_and_lets_the_chair_record_a_vote_given_in_person(
+        web, people, room):
+    group_id, proposal_id = room
+    client = browser(web, people["ana"])
+    html = page(client, f"/groups/{group_id}/meeting")
+    assert '<svg viewBox' in html and 'class="segno"' in html
+    assert "Toma de notas: registrar un voto dado en la sala" in html
+    done = client.post(f"/proposals/{proposal_id}/vote", data={
+        "csrf_token": csrf_of(html), "position": "for", "voter_id": people["bea"]["id"],
+        "back": f"/groups/{group_id}/meeting"})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/meeting")
+    assert "(Lo registró en la reunión Ana.)" in page(client, f"/groups/{group_id}")
+    bea = browser(web, people["bea"])
+    assert "Toma de notas" not in page(bea, f"/groups/{group_id}/meeting")
+
+
+def test_people_outside_a_group_get_a_not_found_page(web, people, room):
+    group_id, proposal_id = room
+    client = browser(web, people["carla"])
+    for path in (f"/groups/{group_id}", f"/proposals/{proposal_id}",
+                 f"/groups/{group_id}/power", f"/groups/{group_id}/audit"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "Esta página no existe" in response.get_data(as_text=True)
+    assert web.test_client().get(f"/groups/{group_id}").status_code == 302  # signed out
+
+
+def test_the_proposal_page_explains_the_decision_in_a_sentence(web, people, room):
+    group_id, proposal_id = room
+    ana, bea = browser(web, people["ana"]), browser(web, people["bea"])
+    for client, position, reason in ((bea, "against", "Primero no"), (bea, "for", "Ya sí"),
+                                     (ana, "for", None)):
+        html = page(client, f"/groups/{group_id}")
+        client.post(f"/proposals/{proposal_id}/vote", data={
+            "csrf_token": csrf_of(html), "position": position, "reason": reason or ""})
+    client = ana
+    client.post(f"/proposals/{proposal_id}/close", data={"csrf_token": csrf_of(
+        page(client, f"/groups/{group_id}"))})
+    html = page(client, f"/proposals/{proposal_id}")
+    assert "La propuesta se aprobó. Participaron 2 de los 2 miembros con voto (100 %)." in html
+    assert "Cambió su voto. Antes: En contra (<q>Primero no</q>)" in html
+    assert "mayoría: se aprueba cuando hay más votos a favor que en contra." in html

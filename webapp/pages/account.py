@@ -1,0 +1,112 @@
+"""Getting in and choosing how pages speak: sign in (one field per step), sign out, language,
+easy-read, and the list of my groups with those waiting for my vote first."""
+
+import secrets
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from projections import queries
+from webapp.accounts import SignInRefused, SignInThrottled
+from webapp.services import services
+from webapp.auth import current_person
+from webapp.i18n import LANGUAGES
+from webapp.pages import pages
+from webapp.pages.common import Names, check_csrf, local, signed_in
+
+KEPT = ("lang", "easy")  # preferences that outlive signing in and out
+
+
+@pages.get("/")
+def home():
+    return redirect(url_for("pages.my_groups" if current_person() else "pages.sign_in"))
+
+
+@pages.route("/signin", methods=["GET", "POST"])
+def sign_in():
+    target = local(request.values.get("next"), url_for("pages.my_groups"))
+    if request.method == "GET":
+        return render_template("sign_in.html", step="email", email="", target=target)
+    check_csrf()
+    email, password = request.form.get("email", "").strip(), request.form.get("password")
+    if "@" not in email:
+        return render_template("sign_in.html", step="email", email=email, target=target,
+                               errors={"email": [_("Write the email address of your account, "
+                                                   "for example ana@example.org.")]}), 422
+    if password is None:
+        return render_template("sign_in.html", step="password", email=email, target=target)
+    try:
+        person = services().accounts.sign_in(email, password, request.remote_addr or "unknown")
+    except SignInThrottled:
+        message = _("Too many attempts. Please wait a few minutes and try again.")
+        return render_template("sign_in.html", step="password", email=email, target=target,
+                               errors={"password": [message]}), 429
+    except SignInRefused:
+        message = _("The email or the password is not right. Please try again.")
+        return render_template("sign_in.html", step="password", email=email, target=target,
+                               errors={"password": [message]}), 401
+    start_session(person)
+    return redirect(target, code=303)
+
+
+def start_session(person: dict) -> None:
+    """A new session at every sign-in, keeping the person's language and easy-read choice."""
+    kept = {key: session[key] for key in KEPT if key in session}
+    session.clear()
+    session.update(kept, person_id=person["person_id"], generation=person["session_generation"],
+                   csrf=secrets.token_urlsafe(32))
+
+
+@pages.post("/signout")
+def sign_out():
+    check_csrf()
+    person = current_person()
+    if person is not None:
+        services().accounts.end_sessions(person["person_id"])
+    kept = {key: session[key] for key in KEPT if key in session}
+    session.clear()
+    session.update(kept)
+    return redirect(url_for("pages.sign_in"), code=303)
+
+
+@pages.get("/language/<code>")
+def choose_language(code: str):
+    """A preference, not a change to anyone's data: a plain link sets it."""
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(local(request.args.get("next"), url_for("pages.home")), code=303)
+
+
+@pages.get("/easy-read/<state>")
+def easy_read(state: str):
+    session["easy"] = state == "on"
+    return redirect(local(request.args.get("next"), url_for("pages.home")), code=303)
+
+
+@pages.get("/groups")
+def my_groups():
+    person = signed_in()
+    views = services().runner.views
+    found = []
+    for group_id in queries.groups(views):
+        state = queries.group_state(views, group_id)
+        member = state["membership"]["members"].get(person["person_id"])
+        if member is None:
+            continue
+        group = services().app.group(group_id)
+        open_ = [p for p in queries.proposals(views, group_id) if p["status"] == "open"]
+        waiting = [p for p in open_ if person["person_id"] not in p["ballots"]
+                   and "observer" not in member["roles"]]
+        names = Names()
+        texts = names.read([group.name] + [p["title"] for p in waiting])
+        found.append({"id": group_id, "name": texts.get(group.name["text_id"]) or "",
+                      "category": member["category"], "roles": member["roles"],
+                      "open": len(open_),
+                      "waiting": [texts.get(p["title"]["text_id"]) or "" for p in waiting]})
+    found.sort(key=lambda g: (not g["waiting"], g["name"].casefold()))
+    return render_template("my_groups.html", groups=found)
+
+
+@pages.get("/help")
+def help_page():
+    return render_template("help.html")

@@ -1,0 +1,105 @@
+"""Plain-language explanations: of each evidence item and level condition in a sentence, and
+easy-read texts (one idea per sentence, short common words) for every figure, principle and
+level, shown when a person turns easy-read on."""
+
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from webapp import i18n
+from webapp.pages.common import share
+
+
+def evidence_sentence(item: dict, names) -> str:
+    member = names.person(item.get("member_id"))
+    return {
+        "asset_offered": lambda: _("%(member)s offered what they bring.", member=member),
+        "asset_drawn_on": lambda: _("A proposal by %(member)s, who had offered what they bring, "
+                                    "was carried.", member=member),
+        "first_role": lambda: _("%(member)s took on a role for the first time.", member=member),
+        "training_decision": lambda: _("The group decided about recruitment and training."),
+        "support_across_sides": lambda: _("%(member)s gave support to someone from the other "
+                                          "side.", member=member),
+        "lived_experience_task": lambda: _("%(member)s, with lived experience, took on a task.",
+                                           member=member),
+        "peer_support": lambda: _("%(member)s supported a peer with lived experience.",
+                                  member=member),
+        "lived_experience_leads": lambda: _("%(member)s, with lived experience, leads the group.",
+                                            member=member),
+        "carried_across_sides": lambda: _("A proposal was carried with votes for from both "
+                                          "sides."),
+        "provider_facilitates": lambda: _("%(member)s, a provider, facilitates rather than "
+                                          "chairs.", member=member),
+        "lived_experience_carried": lambda: _("A proposal by %(member)s, with lived experience, "
+                                              "was carried.", member=member),
+    }.get(item["rule"], lambda: _("Evidence found in the record."))()
+
+
+def condition_sentence(condition: dict, names) -> str:
+    value = condition["value"]
+    roles = ", ".join(str(i18n.ROLES.get(r, r)) for r in value) if isinstance(value, list) else ""
+    return {
+        "voting_members": lambda: _("The group has %(n)s members who can vote (at least 4 are "
+                                    "needed to judge).", n=value),
+        "closed_decisions": lambda: _("The group has closed %(n)s decisions (at least 3 are "
+                                      "needed to judge).", n=value),
+        "lived_experience_proposals_carried": lambda: _(
+            "Proposals by people with lived experience carried: %(n)s.", n=value),
+        "lived_experience_roles": lambda: _(
+            "Roles held by people with lived experience: %(roles)s.", roles=roles or _("none")),
+        "lived_experience_training_decisions": lambda: _(
+            "Recruitment and training decisions proposed by people with lived experience and "
+            "carried: %(n)s.", n=value),
+        "lived_experience_leads": lambda: _(
+            "People with lived experience who chair or facilitate: %(roles)s.",
+            roles=roles or _("none")),
+        "lived_experience_governance_carried": lambda: _(
+            "Governance decisions proposed by people with lived experience and carried: %(n)s.",
+            n=value),
+        "balance_index_sides": lambda: _(
+            "Balance index between the sides: %(value)s (4 of every 5 or more is needed).",
+            value=share(value)),
+        "evidence_for_every_principle": lambda: _(
+            "Principles still without evidence: %(list)s.",
+            list=", ".join(str(i18n.PRINCIPLES[p]) for p in value) or _("none")),
+    }.get(condition["code"], lambda: str(condition["code"]))()
+
+
+EASY_FIGURES = {
+    "membership": _l("Membership tells how many people of each kind are in the group. "
+                     "For example: 3 of every 10 members use the service."),
+    "agenda": _l("Agenda tells who brings proposals. "
+                 "For example: people who use the service brought 4 of every 11 proposals."),
+    "success": _l("Success tells whose proposals are carried. "
+                  "For example: 4 of every 7 carried proposals came from people who use the "
+                  "service."),
+    "role": _l("Roles tells who chairs and facilitates, and for how long."),
+    "pivotal": _l("Pivotal votes are votes that changed a result. "
+                  "The table tells who cast them."),
+    "influence": _l("Influence puts agenda, success, roles and pivotal votes together. "
+                    "It tells who really decides."),
+    "balance": _l("The balance index compares influence with membership. "
+                  "1 means fair: each part decides as much as its size. "
+                  "0 means one part decides everything."),
+}
+EASY_PRINCIPLES = {
+    "asset_based": _l("Everyone brings something. "
+                      "The group writes down what each person brings and uses it."),
+    "capabilities": _l("People learn and grow. "
+                       "For example, someone chairs a meeting for the first time."),
+    "reciprocity": _l("Help goes both ways. "
+                      "Professionals help members. Members help professionals too."),
+    "peer_support": _l("People with the same experience help each other."),
+    "blurring_distinctions": _l("Roles are shared. "
+                                "A person who uses the service can lead the group."),
+    "facilitating": _l("Professionals help people decide. "
+                       "They do not decide for them."),
+}
+EASY_LEVELS = {
+    "compliance": _l("Compliance: people who use the service take part. "
+                     "But they do not decide much yet."),
+    "support": _l("Support: the group values what people who use the service bring. "
+                  "They hold roles and their proposals are carried."),
+    "transformation": _l("Transformation: power is shared. "
+                         "People who use the service lead and decide as equals."),
+    "insufficient_data": _l("There is not enough in the record yet to say the level. "
+                            "The group needs at least 4 members who vote and 3 decisions."),
+}

@@ -1,0 +1,155 @@
+"""The figures pages: power balance (with the events behind each number), principles, level, and
+the audit view that shows the record and every figure as of any position of the log."""
+
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+
+from domain.errors import NotFound
+from domain.vocabulary import CATEGORIES, PRINCIPLES, SIDES
+from projections import queries
+from webapp import charts, i18n
+from webapp.pages import pages
+from webapp.pages.common import share, signed_in
+from webapp.pages.explain import condition_sentence, evidence_sentence
+from webapp.pages.reading import Room, when
+
+SHARES = ("membership", "agenda", "success", "role", "pivotal", "influence")
+TRACED = ("membership", "agenda", "success", "role", "pivotal")
+
+
+def _as_of() -> int | None:
+    value = request.args.get("at", type=int)
+    return value if value is not None and 0 < value < 2**62 else None
+
+
+def power_figures(room: Room) -> dict:
+    """The power balance with its two charts and a full table, every number linked to its
+    events (as of the room's position)."""
+    power = queries.power_balance(room.views, room.group_id, room.as_of)
+    at = {"at": room.as_of} if room.as_of else {}
+
+    def value(number, figure=None, key=None):
+        href = (url_for("pages.trace_page", group_id=room.group_id, figure=figure, key=key, **at)
+                if figure in TRACED else None)
+        return charts.Value(None if number is None else number["value"],
+                            share(number and number["exact"]), href)
+
+    def bars(level, keys, labels, title, description):
+        rows = [charts.Pair(key, str(labels[key]),
+                            value(power[level]["shares"][key]["membership"], "membership", key),
+                            value(power[level]["shares"][key]["influence"]))
+                for key in keys]
+        return charts.paired_bars(title=title, description=description, rows=rows,
+                                  first=_("Membership"), second=_("Influence"),
+                                  key_heading=_("Who"), chart_id=f"power-{level}")
+
+    tables = {level: [{"key": key, "label": labels[key],
+                       "cells": [value(power[level]["shares"][key][s], s, key) for s in SHARES]}
+                      for key in keys]
+              for level, keys, labels in (("sides", SIDES, i18n.SIDES),
+                                          ("categories", CATEGORIES, i18n.CATEGORIES_PLURAL))}
+    return {
+        "power": power, "tables": tables, "shares": SHARES,
+        "sides_chart": bars("sides", SIDES, i18n.SIDES, _("Membership and influence by side"),
+                            _("For lived experience and for providers, the share of the members "
+                              "beside the share of the influence.")),
+        "categories_chart": bars("categories", CATEGORIES, i18n.CATEGORIES_PLURAL,
+                                 _("Membership and influence by category"),
+                                 _("For each category, the share of the members beside the "
+                                   "share of the influence.")),
+        "trend": _trend(room),
+    }
+
+
+def _trend(room: Room):
+    points = queries.series(room.views, room.group_id, room.as_of)
+    if not points:
+        return None
+    from fractions import Fraction
+
+    def value(text):
+        return charts.Value(None if text is None else float(Fraction(text)),
+                            "—" if text is None else f"{float(Fraction(text)):.2f}")
+
+    return charts.line_chart(
+        title=_("Balance index after each decision"),
+        description=_("1 means influence matches membership exactly; 0 means one part holds "
+                      "all the influence. One line between the two sides, one between the five "
+                      "categories."),
+        points=[when(p["time"])["exact"] for p in points], point_heading=_("Decision closed on"),
+        lines=[charts.Line("sides", _("Between the sides"),
+                           [value(p["sides"]["balance_index"]) for p in points]),
+               charts.Line("categories", _("Between the categories"),
+                           [value(p["categories"]["balance_index"]) for p in points])],
+        chart_id="trend")
+
+
+def principle_cards(room: Room) -> dict:
+    found = queries.principles(room.views, room.group_id, room.as_of)
+    cards = []
+    for code in PRINCIPLES:
+        principle = found["principles"][code]
+        cards.append({
+            "code": code, "label": i18n.PRINCIPLES[code], "count": principle["count"],
+            "evidence": [{"sentence": evidence_sentence(item, room.names), "at": item["position"],
+                       "positions": item["positions"]} for item in principle["items"]],
+            "mean": principle["reflections"]["mean"],
+            "reflections": principle["reflections"]["count"],
+        })
+    return {"cards": cards, "peer_network": found["peer_network"]}
+
+
+def level_view(room: Room) -> dict:
+    found = queries.level(room.views, room.group_id, room.as_of)
+    return {"level": found["level"],
+            "groups": [(stage, [{**c, "sentence": condition_sentence(c, room.names)}
+                                for c in found["conditions"][stage]])
+                       for stage in ("data", "support", "transformation")]}
+
+
+@pages.get("/groups/<group_id>/power")
+def power_page(group_id: str):
+    room = Room(group_id, signed_in(), _as_of())
+    return render_template("power.html", room=room, **power_figures(room))
+
+
+@pages.get("/groups/<group_id>/power/<figure>/<key>")
+def trace_page(group_id: str, figure: str, key: str):
+    room = Room(group_id, signed_in(), _as_of())
+    try:
+        found = queries.trace(room.views, group_id, figure, key, as_of=room.as_of,
+                              limit=queries.MAX_PAGE)
+    except NotFound:
+        abort(404)
+    room.texts.update(room.names.read([e["data"] for e in found["entries"]]))
+    labels = {**i18n.CATEGORIES_PLURAL, **i18n.SIDES}
+    return render_template("trace.html", room=room, figure=figure, who=labels[key],
+                           entries=[room.shown(e) for e in reversed(found["entries"])])
+
+
+@pages.get("/groups/<group_id>/principles")
+def principles_page(group_id: str):
+    room = Room(group_id, signed_in(), _as_of())
+    return render_template("principles.html", room=room, **principle_cards(room))
+
+
+@pages.get("/groups/<group_id>/level")
+def level_page(group_id: str):
+    room = Room(group_id, signed_in(), _as_of())
+    return render_template("level.html", room=room, level=level_view(room))
+
+
+@pages.get("/groups/<group_id>/audit")
+def audit_page(group_id: str):
+    person = signed_in()
+    live = Room(group_id, person)
+    positions = [e["position"] for e in live.entries(newest=None)]
+    if not positions:
+        abort(404)
+    at = _as_of() or positions[0]
+    at = max(min(at, positions[0]), positions[-1])
+    room = Room(group_id, person, at)
+    return render_template("audit.html", room=room, at=at, first=positions[-1],
+                           last=positions[0], entries=room.entries(newest=None),
+                           **power_figures(room), **principle_cards(room),
+                           **{"level": level_view(room)})

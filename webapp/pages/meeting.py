@@ -1,0 +1,35 @@
+"""Meeting mode: the room's shared screen. Large type, the proposal under discussion with live
+tallies, a QR code to join from a phone, and the note-taker's panel to record the votes of
+members present in person (a chair, facilitator or note-taker records; the event names both).
+
+The QR code is drawn on the server as SVG by `segno` (pure Python, no dependencies), so the page
+loads no script or image from anywhere else and works on a venue's slow wifi.
+"""
+
+import segno
+from flask import render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from webapp.pages import pages
+from webapp.pages.common import signed_in
+from webapp.pages.reading import Room
+
+
+def qr_svg(url: str, title: str) -> Markup:
+    """A QR code as inline SVG (segno escapes the title; the URL is ours)."""
+    code = segno.make(url, error="m")
+    return Markup(code.svg_inline(scale=6, title=title, omitsize=True, dark="#000000",
+                                  light="#ffffff", border=2))
+
+
+@pages.get("/groups/<group_id>/meeting")
+def meeting_page(group_id: str):
+    room = Room(group_id, signed_in())
+    open_ = room.open_proposals()
+    chosen = request.args.get("proposal")
+    current = next((p for p in open_ if p["id"] == chosen), open_[0] if open_ else None)
+    join = url_for("pages.sign_in", _external=True)
+    return render_template("meeting.html", room=room, current=current, others=open_,
+                           join_url=join, qr=qr_svg(join, _("Scan to open Reciproca")),
+                           entries=room.entries(newest=5))

@@ -1,0 +1,175 @@
+/* Reciproca's pages, enhanced: forms answer in place, and a group's pages follow the record live.
+   Without this script every form still works (POST, then the page again). Focus never moves,
+   and nothing a person is typing is ever replaced: updates only insert entries and change
+   numbers. */
+(function () {
+  "use strict";
+  var main = document.getElementById("main");
+  var announcer = document.getElementById("announcer");
+
+  function announce(sentences) {
+    if (!announcer || !sentences.length) return;
+    var p = document.createElement("p");
+    p.textContent = sentences.slice(-3).join(" ");
+    announcer.appendChild(p);
+    while (announcer.childNodes.length > 3) announcer.removeChild(announcer.firstChild);
+  }
+
+  function fromHTML(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  /* Forms: send with fetch, show errors beside their fields, announce success. */
+  function clearErrors(form) {
+    form.querySelectorAll("[data-error-for]").forEach(function (el) { el.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+  }
+
+  function showErrors(form, errors) {
+    Object.keys(errors).forEach(function (field) {
+      var target = form.querySelector('[data-error-for="' + field + '"]') ||
+                   form.querySelector('[data-error-for="_"]');
+      if (target) target.textContent = errors[field].join(" ");
+      var input = form.querySelector('[name="' + field.split(".").pop() + '"]');
+      if (input) input.setAttribute("aria-invalid", "true");
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("js-live-form") || !window.fetch) return;
+    event.preventDefault();
+    var data = new FormData(form);
+    if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
+                         headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.json().then(function (body) { return [response, body]; }); })
+      .then(function (pair) {
+        var body = pair[1];
+        clearErrors(form);
+        if (body.ok) {
+          announce([body.message]);
+          if (form.dataset.reset === "yes") form.reset();
+          else form.querySelectorAll("textarea").forEach(function (t) { t.value = ""; });
+          refresh();
+        } else {
+          showErrors(form, body.errors || { _: ["?"] });
+        }
+      })
+      .catch(function () { form.submit(); })
+      .then(function () { buttons.forEach(function (b) { b.disabled = false; }); });
+  });
+
+  /* Audit slider: show the position while moving, load it when let go. */
+  var slider = document.getElementById("at");
+  if (slider) {
+    var output = document.getElementById("at-output");
+    slider.addEventListener("input", function () { output.textContent = slider.value; });
+    slider.addEventListener("change", function () { slider.form.submit(); });
+  }
+
+  /* Live: follow the group's record over the websocket; on any news, ask the page's own
+     server for what changed after the last position shown. */
+  if (!main || !main.dataset.group) return;
+  var position = parseInt(main.dataset.position || "0", 10);
+  var liveUrl = main.dataset.liveUrl;
+  var notice = document.getElementById("live-status");
+  var busy = false, again = false, socket = null, retry = 1000, poller = null;
+
+  function known() {
+    return Array.prototype.map.call(document.querySelectorAll("[data-proposal]"),
+                                    function (el) { return el.dataset.proposal; }).join(",");
+  }
+
+  function apply(change) {
+    var record = document.getElementById("record");
+    if (record) {
+      change.entries.forEach(function (html) {
+        var item = fromHTML(html);
+        if (document.getElementById(item.id)) return;
+        item.classList.add("fresh");
+        record.insertBefore(item, record.firstChild);
+      });
+    }
+    Object.keys(change.proposals).forEach(function (id) {
+      var p = change.proposals[id];
+      document.querySelectorAll('[data-tally="' + id + '"] [data-count]').forEach(function (dd) {
+        var value = String(p.tally[dd.dataset.count]);
+        if (dd.textContent !== value) dd.textContent = value;
+      });
+      document.querySelectorAll('[data-turnout="' + id + '"]').forEach(function (el) {
+        if (el.textContent !== p.turnout) el.textContent = p.turnout;
+      });
+      document.querySelectorAll('[data-mine="' + id + '"]').forEach(function (el) {
+        if (el.textContent !== p.mine) el.textContent = p.mine;
+      });
+      if (p.status !== "open") {
+        document.querySelectorAll('[data-status="' + id + '"]').forEach(function (el) {
+          el.textContent = p.outcome; el.hidden = false;
+        });
+        document.querySelectorAll('#proposal-' + id + ' form').forEach(function (form) {
+          if (!form.contains(document.activeElement)) form.hidden = true;
+        });
+      }
+    });
+    var open = document.getElementById("open-proposals");
+    if (open) {
+      change.cards.forEach(function (html) {
+        var card = fromHTML(html);
+        if (document.getElementById(card.id)) return;
+        var empty = open.querySelector(".empty");
+        if (empty) empty.remove();
+        open.insertBefore(card, open.firstChild);
+      });
+    }
+    announce(change.announce);
+  }
+
+  function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    fetch(liveUrl + "?since=" + position + "&known=" + encodeURIComponent(known()),
+          { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+      .then(function (change) {
+        if (change.position > position) position = change.position;
+        apply(change);
+      })
+      .catch(function () { /* the next event or reconnection catches up */ })
+      .then(function () { busy = false; if (again) { again = false; refresh(); } });
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    try {
+      socket = new WebSocket(scheme + location.host + "/ws/groups/" + main.dataset.group +
+                             "?since=" + position);
+    } catch (e) { return lost(); }
+    socket.onopen = function () {
+      retry = 1000;
+      if (notice) notice.hidden = true;
+      if (poller) { clearInterval(poller); poller = null; }
+      refresh();
+    };
+    socket.onmessage = function (message) {
+      var data;
+      try { data = JSON.parse(message.data); } catch (e) { return; }
+      if (data.type === "event" || data.type === "figures") refresh();
+    };
+    socket.onclose = lost;
+  }
+
+  function lost() {
+    socket = null;
+    if (notice) notice.hidden = false;
+    if (!poller) poller = setInterval(refresh, 4000);  /* keep up meanwhile, by position */
+    setTimeout(connect, retry);
+    retry = Math.min(retry * 2, 30000);
+  }
+
+  connect();
+})();
