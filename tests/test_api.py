@@ -307,3 +307,18 @@ def test_a_person_belongs_to_several_groups_and_sees_only_those(web, people):
     assert seen == {first: 200, second: 200, third: 404}
     members = client.get(f"/api/groups/{first}", headers=people["bea"]["auth"]).json["members"]
     assert sorted(m["name"] for m in members) == ["Ana", "Bea"]
+
+
+def test_an_idempotency_key_reused_on_another_endpoint_is_another_request(web, people):
+    client, auth = web.test_client(), people["ana"]["auth"]
+    headers = {**auth, "Idempotency-Key": "one-key-for-two-things"}
+    group_id = client.post("/api/groups", headers=headers, json={
+        "name": "Mesa", "purpose": "p", "category": "carer",
+        "decision_rule": MAJORITY}).json["id"]
+    tabled = client.post(f"/api/groups/{group_id}/proposals", headers=headers, json={
+        "title": "t", "body": "b", "scope": "delivery"})
+    assert tabled.status_code == 201 and tabled.json["id"] != group_id
+    assert client.get(f"/api/proposals/{tabled.json['id']}", headers=auth).status_code == 200
+    again = client.post(f"/api/groups/{group_id}/proposals", headers=headers, json={
+        "title": "t", "body": "b", "scope": "delivery"})
+    assert again.json == tabled.json  # the same endpoint still answers the first answer

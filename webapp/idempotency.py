@@ -1,6 +1,8 @@
 """`Idempotency-Key`: a repeated key returns the first answer and writes nothing again.
 
-The first successful answer to a (person, key) pair is kept in an ordinary table. The key also
+The first successful answer to a (person, key) pair is kept in an ordinary table, the key scoped
+to the request's method and path: a key reused on another endpoint is another request, never the
+first endpoint's answer in the wrong shape. The key also
 reaches the domain as the command's request id, so even two copies of a request racing each
 other create one proposal and count one vote (see domain/application.py).
 """
@@ -28,11 +30,12 @@ def idempotent(view):
         if not re.fullmatch(r"[\x21-\x7e]{1,200}", key):
             return error_response(422, {"Idempotency-Key": ["1 to 200 visible ASCII characters"]})
         person_id = require_person()["person_id"]
+        stored = f"{request.method} {request.path} {key}"
         db = services().accounts.db
         with db.cursor() as cursor:
             cursor.execute(db.sql("SELECT status, body FROM reciproca_idempotency "
                                   "WHERE person_id = :person_id AND key = :key"),
-                           {"person_id": person_id, "key": key})
+                           {"person_id": person_id, "key": stored})
             found = cursor.fetchone()
         if found:
             response = jsonify(json.loads(found["body"]))
@@ -46,7 +49,7 @@ def idempotent(view):
                     "INSERT INTO reciproca_idempotency (person_id, key, status, body) "
                     "VALUES (:person_id, :key, :status, :body) "
                     "ON CONFLICT (person_id, key) DO NOTHING"),
-                    {"person_id": person_id, "key": key, "status": response.status_code,
+                    {"person_id": person_id, "key": stored, "status": response.status_code,
                      "body": response.get_data(as_text=True)})
         return response
 
