@@ -7,12 +7,13 @@ clone needs no extra step. Codes (categories, roles, positions...) stay codes in
 API; their labels here are the words of shared practice, the same on every page.
 """
 
+import re
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import request, session
-from flask_babel import Babel, lazy_gettext as _l
+from flask import has_request_context, request, session
+from flask_babel import Babel, force_locale, lazy_gettext as _l
 
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
@@ -111,3 +112,130 @@ LEVELS = {
     "transformation": _l("Transformation"),
     "insufficient_data": _l("Not enough record yet"),
 }
+
+
+# The API's error messages in Spanish: each English message (from marshmallow, the domain or the
+# web layer) as a pattern whose named parts (field names, codes, numbers) are kept as they are.
+ERRORS = [(re.compile(pattern), text) for pattern, text in [
+    (r"Missing data for required field\.", _l("Missing data for required field.")),
+    (r"Unknown field\.", _l("Unknown field.")),
+    (r"Field may not be null\.", _l("Field may not be null.")),
+    (r"Not a valid string\.", _l("Not a valid string.")),
+    (r"Not a valid UUID\.", _l("Not a valid UUID.")),
+    (r"Not a valid integer\.", _l("Not a valid integer.")),
+    (r"Not a valid boolean\.", _l("Not a valid boolean.")),
+    (r"Not a valid list\.", _l("Not a valid list.")),
+    (r"Not a valid mapping type\.", _l("Not a valid mapping type.")),
+    (r"Not a valid datetime\.", _l("Not a valid datetime.")),
+    (r"Invalid input type\.", _l("Invalid input type.")),
+    (r"Must be one of: (?P<choices>.+)\.", _l("Must be one of: %(choices)s.")),
+    (r"Length must be between (?P<low>\d+) and (?P<high>\d+)\.",
+     _l("Length must be between %(low)s and %(high)s.")),
+    (r"Longer than maximum length (?P<high>\d+)\.", _l("Longer than maximum length %(high)s.")),
+    (r"Shorter than minimum length (?P<low>\d+)\.", _l("Shorter than minimum length %(low)s.")),
+    (r"Must be greater than or equal to (?P<low>\S+) and less than or equal to (?P<high>\S+)\.",
+     _l("Must be greater than or equal to %(low)s and less than or equal to %(high)s.")),
+    (r"the body must be a JSON object", _l("the body must be a JSON object")),
+    (r"an id", _l("an id")),
+    (r'a fraction such as "2/3" or "0\.5"', _l('a fraction such as "2/3" or "0.5"')),
+    (r"(?P<field>\S+) must be a fraction such as '2/3' or '0\.5'(?:, not (?P<value>.+))?",
+     _l("%(field)s must be a fraction such as '2/3' or '0.5'")),
+    (r"(?P<kind>\w+) is given exactly when kind is \w+",
+     _l("%(kind)s is given exactly when kind is %(kind)s")),
+    (r"required for a (?P<kind>\w+)", _l("required for a %(kind)s")),
+    (r"not part of a (?P<kind>\w+)", _l("not part of a %(kind)s")),
+    (r"sign in, or send an API token in the Authorization header",
+     _l("sign in, or send an API token in the Authorization header")),
+    (r"the API token is not valid", _l("the API token is not valid")),
+    (r"missing or wrong X-CSRF-Token header", _l("missing or wrong X-CSRF-Token header")),
+    (r"too many failed sign-ins; try again later", _l("too many failed sign-ins; try again later")),
+    (r"the email or the password is wrong", _l("the email or the password is wrong")),
+    (r"1 to 200 visible ASCII characters", _l("1 to 200 visible ASCII characters")),
+    (r"no event has this position yet", _l("no event has this position yet")),
+    (r"the read models have not reached this position yet; retry shortly",
+     _l("the read models have not reached this position yet; retry shortly")),
+    (r"no account has this email", _l("no account has this email")),
+    (r"internal error; request id (?P<id>\S+)", _l("internal error; request id %(id)s")),
+    (r"there is no (?P<what>[\w ]+) with id (?P<id>\S+)", _l("there is no %(what)s with id %(id)s")),
+    (r"(?P<id>\S+) is already a member of this group",
+     _l("%(id)s is already a member of this group")),
+    (r"(?P<id>\S+) is not a member of this group", _l("%(id)s is not a member of this group")),
+    (r"a proposal can be amended only until its first vote",
+     _l("a proposal can be amended only until its first vote")),
+    (r"a member already sees the group; an auditor is from outside it",
+     _l("a member already sees the group; an auditor is from outside it")),
+    (r"a role change names member_id, role and action",
+     _l("a role change names member_id, role and action")),
+    (r"a rule change is decided under the group's rule in force",
+     _l("a rule change is decided under the group's rule in force")),
+    (r"an observer cannot hold a leadership role \(chair, facilitator\)",
+     _l("an observer cannot hold a leadership role (chair, facilitator)")),
+    (r"an ordinary proposal changes no role or rule", _l("an ordinary proposal changes no role or rule")),
+    (r"only a supermajority rule takes a threshold", _l("only a supermajority rule takes a threshold")),
+    (r"scores must give at least one principle a score",
+     _l("scores must give at least one principle a score")),
+    (r"support is given to another member", _l("support is given to another member")),
+    (r"this person already audits the group", _l("this person already audits the group")),
+    (r"a (?P<kind>\w+) proposal must say what it changes",
+     _l("a %(kind)s proposal must say what it changes")),
+    (r"each tag must be a word of 1 to (?P<high>\d+) characters",
+     _l("each tag must be a word of 1 to %(high)s characters")),
+    (r"quorum must lie between 0 and 1, not (?P<value>.+)",
+     _l("quorum must lie between 0 and 1, not %(value)s")),
+    (r"rule must be one of (?P<choices>.+), not (?P<value>.+)",
+     _l("rule must be one of %(choices)s, not %(value)s")),
+    (r"tags must be a list of at most (?P<high>\d+) words",
+     _l("tags must be a list of at most %(high)s words")),
+    (r"the member already holds the role (?P<role>\w+)",
+     _l("the member already holds the role %(role)s")),
+    (r"the member does not hold the role (?P<role>\w+)",
+     _l("the member does not hold the role %(role)s")),
+    (r"the member's category is already (?P<category>\w+)",
+     _l("the member's category is already %(category)s")),
+    (r"the score for (?P<principle>\w+) must be a whole number 1 to 5",
+     _l("the score for %(principle)s must be a whole number 1 to 5")),
+    (r"threshold must be above 1/2 and at most 1, not (?P<value>.+)",
+     _l("threshold must be above 1/2 and at most 1, not %(value)s")),
+    (r"unknown fields: (?P<fields>.+)", _l("unknown fields: %(fields)s")),
+    (r"(?P<field>\S+) is longer than (?P<high>\d+) characters",
+     _l("%(field)s is longer than %(high)s characters")),
+    (r"(?P<field>\S+) must be a person's id \(a UUID\), not (?P<value>.+)",
+     _l("%(field)s must be a person's id (a UUID), not %(value)s")),
+    (r"(?P<field>\S+) must be one of (?P<choices>.+), not (?P<value>.+)",
+     _l("%(field)s must be one of %(choices)s, not %(value)s")),
+    (r"(?P<field>\S+) must be text", _l("%(field)s must be text")),
+    (r"(?P<field>\S+) must not be empty", _l("%(field)s must not be empty")),
+    (r"an auditor can read this group but change nothing",
+     _l("an auditor can read this group but change nothing")),
+    (r"observers may follow the group but not propose or vote",
+     _l("observers may follow the group but not propose or vote")),
+    (r"only the proposer may amend a proposal", _l("only the proposer may amend a proposal")),
+    (r"only the proposer may withdraw a proposal", _l("only the proposer may withdraw a proposal")),
+    (r"only a (?P<roles>[\w ]+) may (?P<doing>.+)", _l("only a %(roles)s may %(doing)s")),
+    (r"the proposal is (?P<status>\w+): nothing more can happen to it",
+     _l("the proposal is %(status)s: nothing more can happen to it")),
+]]
+
+
+def api_language() -> str:
+    """The API answers in English unless the caller asks for Spanish (a script that sends no
+    Accept-Language keeps the messages it was written against)."""
+    chosen = session.get("lang") if has_request_context() else None
+    if chosen in LANGUAGES:
+        return chosen
+    if not has_request_context():
+        return "en"
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def translated(message: str) -> str:
+    """One error message in the caller's language; unknown messages stay as they are."""
+    language = api_language()
+    if language == "en":
+        return message
+    with force_locale(language):
+        for pattern, text in ERRORS:
+            found = pattern.fullmatch(message)
+            if found:
+                return str(text) % found.groupdict() if found.groupdict() else str(text)
+    return message

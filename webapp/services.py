@@ -19,6 +19,7 @@ from domain.application import Reciproca
 from projections.runner import Runner
 from webapp import storage
 from webapp.accounts import Accounts
+from webapp.i18n import translated
 from webapp.sql import Database
 
 log = logging.getLogger("reciproca")
@@ -58,7 +59,9 @@ def services() -> Services:
 
 
 def error_response(status: int, messages: dict[str, list[str]], **headers):
-    response = jsonify({"errors": messages})
+    """`{"errors": {field: [messages]}}`, the messages in the caller's language."""
+    response = jsonify({"errors": {field: [translated(m) for m in found]
+                                   for field, found in messages.items()}})
     response.status_code = status
     response.headers.update(headers)
     return response

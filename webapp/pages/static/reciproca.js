@@ -41,15 +41,15 @@
     var form = event.target;
     if (!form.classList || !form.classList.contains("js-live-form") || !window.fetch) return;
     event.preventDefault();
+    if (form.dataset.busy) return;  /* one send at a time; buttons stay focusable (no focus loss) */
+    form.dataset.busy = "yes";
+    form.setAttribute("aria-busy", "true");
     var data = new FormData(form);
     if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
-    var buttons = form.querySelectorAll("button");
-    buttons.forEach(function (b) { b.disabled = true; });
     fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
                          headers: { "Accept": "application/json" } })
-      .then(function (response) { return response.json().then(function (body) { return [response, body]; }); })
-      .then(function (pair) {
-        var body = pair[1];
+      .then(function (response) { return response.json(); })
+      .then(function (body) {
         clearErrors(form);
         if (body.ok) {
           announce([body.message]);
@@ -60,8 +60,8 @@
           showErrors(form, body.errors || { _: ["?"] });
         }
       })
-      .catch(function () { form.submit(); })
-      .then(function () { buttons.forEach(function (b) { b.disabled = false; }); });
+      .catch(function () { delete form.dataset.busy; form.submit(); })
+      .then(function () { delete form.dataset.busy; form.removeAttribute("aria-busy"); });
   });
 
   /* Audit slider: show the position while moving, load it when let go. */
