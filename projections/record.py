@@ -30,3 +30,15 @@ def fold_proposal(view: dict | None, event: dict) -> dict:
         view["decision"] = data.get("decision")
         view["ended"] = {"position": event["position"], "time": event["time"]}
     return view
+
+
+def cited_texts(value) -> set[str]:
+    """The ids of the free texts a record entry (or any part of an answer) refers to: free text
+    lives outside the log, cited as {"text_id", "digest"}."""
+    if isinstance(value, dict):
+        if set(value) == {"text_id", "digest"}:
+            return {value["text_id"]}
+        return set().union(*map(cited_texts, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(cited_texts, value))
+    return set()

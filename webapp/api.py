@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
 from projections import queries
+from projections.record import cited_texts
 from webapp.auth import require_person
 from webapp.commands import Caller, dispatch, visible_group, visible_proposal
 from webapp.idempotency import idempotent, request_id
@@ -173,20 +174,10 @@ def record(group_id: str):
     def answer(views, p):
         found = queries.shared_record(views, group_id, since=p["since"], as_of=p.get("as_of"),
                                       limit=p["limit"])
-        found["texts"] = services().app.texts.read(sorted(_text_ids(found)))
+        found["texts"] = services().app.texts.read(sorted(cited_texts(found)))
         return jsonify(RecordOut().dump(found))
 
     return _read(group_id, answer)
-
-
-def _text_ids(value) -> set[str]:
-    if isinstance(value, dict):
-        if set(value) == {"text_id", "digest"}:
-            return {value["text_id"]}
-        return set().union(*map(_text_ids, value.values()))
-    if isinstance(value, list):
-        return set().union(*map(_text_ids, value))
-    return set()
 
 
 @api.get("/groups/<group_id>/power-balance")

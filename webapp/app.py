@@ -17,6 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 from webapp import i18n, storage
 from webapp.api import api
 from webapp.auth import auth
+from webapp.live import init_live
 from webapp.openapi import openapi
 from webapp.pages import pages
 from webapp.pages.helpers import page_error
@@ -41,6 +42,8 @@ def create_app(config: dict | None = None) -> Flask:
         "PRODUCTION": os.environ.get("RECIPROCA_ENV") == "production",
         "PUBLIC_URL": os.environ.get("RECIPROCA_PUBLIC_URL", ""),
         "READ_WAIT_SECONDS": 5.0,
+        "WS_PING_SECONDS": 25.0,  # keepalive pings on each websocket
+        "WS_MAX_MESSAGE_BYTES": 64 * 1024,  # the largest message a client may send
         **(config or {}),
     }
     if not settings["SECRET_KEY"]:
@@ -61,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(flask_app)
     for blueprint in (auth, api, openapi, pages):
         flask_app.register_blueprint(blueprint)
+    init_live(flask_app)
     flask_app.before_request(_request_id)
     flask_app.after_request(_security_headers)
     flask_app.register_error_handler(Exception, _error)

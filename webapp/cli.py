@@ -184,7 +184,7 @@ def serve(args) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
             self.cfg.set("threads", args.threads)
-            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("worker_class", "webapp.live.worker.LiveWorker")
 
         def load(self):
             return create_app()  # in each worker, after the fork: its runner starts there
@@ -235,11 +235,23 @@ def parser() -> argparse.ArgumentParser:
     serve_parser = sub.add_parser("serve", help="run the web app with a production-grade server")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=5000)
-    serve_parser.add_argument("--workers", type=int, default=1,
-                              help="worker processes (more than one needs PostgreSQL)")
-    serve_parser.add_argument("--threads", type=int, default=16,
-                              help="threads per worker (each open websocket will hold one)")
+    serve_parser.add_argument("--workers", type=int, default=_env_int("RECIPROCA_WORKERS", 1),
+                              help="worker processes (more than one needs PostgreSQL; "
+                                   "default: $RECIPROCA_WORKERS or 1)")
+    serve_parser.add_argument("--threads", type=int, default=_env_int("RECIPROCA_THREADS", 128),
+                              help="threads per worker: each open websocket holds one, so this "
+                                   "bounds the sockets plus requests a worker serves at once "
+                                   "(default: $RECIPROCA_THREADS or 128)")
     return root
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"reciproca: {name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,165 @@
+"""The hub: fans the runner's new record entries out to the sockets that follow each group.
+
+The projection runner calls `Hub.heard(group_id, entries, changed)` in log order, on the process
+that folds and on every follower alike. The hub turns a call into messages once (JSON text, the
+same for every socket of the group) and offers them to each socket's `Outbox`, a bounded queue
+that the socket's own sender thread drains. Offering never blocks: a socket whose queue is full
+is dropped (its client resumes with `since=`), so one slow client never holds up the others or
+the runner.
+"""
+
+import json
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+
+from wsproto.frame_protocol import CloseReason
+
+from projections import queries
+from projections.record import cited_texts
+from webapp.schemas import LevelOut, PowerBalanceOut, PrinciplesOut
+
+log = logging.getLogger("reciproca.live")
+
+OUTBOX_SIZE = 1000  # messages waiting for one socket before it is dropped
+FIGURES = {"power_balance": (queries.power_balance, PowerBalanceOut),
+           "principles": (queries.principles, PrinciplesOut),
+           "level": (queries.level, LevelOut)}
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a sender sends: `kind` and `position` let it skip what a replay already sent."""
+
+    kind: str  # "event", "figures", or "reply" (answers and errors, sent as they come)
+    position: int | None
+    text: str
+
+
+GOING_AWAY = (CloseReason.GOING_AWAY, "the server is stopping")
+CLOSE = Message("close", None, "")  # the sender closes the socket when it gets here
+
+
+class Outbox:
+    """One socket's bounded queue of messages; `overflowed` once it could not keep up."""
+
+    def __init__(self, group_id: str):
+        self.group_id = group_id
+        self.queue: queue.Queue[Message] = queue.Queue(OUTBOX_SIZE)
+        self.overflowed = False
+        self.ending: tuple[int, str] | None = None  # the close code and reason, once asked
+
+    def offer(self, message: Message) -> None:
+        try:
+            self.queue.put_nowait(message)
+        except queue.Full:
+            self.overflowed = True
+
+    def end(self, code: int, reason: str) -> None:
+        """Ask the sender to close the socket after what is queued (at once when full)."""
+        if self.ending is None:
+            self.ending = (code, reason)
+            self.offer(CLOSE)
+
+
+class Hub:
+    """Which sockets follow which group, and the messages each runner call becomes."""
+
+    def __init__(self, views, texts):
+        self.views, self.texts = views, texts
+        self._outboxes: dict[str, set[Outbox]] = {}
+        self._lock = threading.Lock()
+        self.closing = False
+
+    def subscribe(self, group_id: str) -> Outbox:
+        outbox = Outbox(group_id)
+        with self._lock:
+            self._outboxes.setdefault(group_id, set()).add(outbox)
+            closing = self.closing
+        if closing:  # a socket that opens while the server stops is closed as the others
+            outbox.end(*GOING_AWAY)
+        return outbox
+
+    def unsubscribe(self, outbox: Outbox) -> None:
+        with self._lock:
+            found = self._outboxes.get(outbox.group_id, set())
+            found.discard(outbox)
+            if not found:
+                self._outboxes.pop(outbox.group_id, None)
+
+    def close_all(self) -> None:
+        """Shutdown: every socket is closed cleanly once its queued messages are sent."""
+        with self._lock:
+            self.closing = True
+            outboxes = [o for found in self._outboxes.values() for o in found]
+        for outbox in outboxes:
+            outbox.end(*GOING_AWAY)
+
+    def heard(self, group_id: str, entries: list[dict], changed: set[str]) -> None:
+        """The runner's listener: new entries of one group, in log order."""
+        with self._lock:
+            outboxes = list(self._outboxes.get(group_id, ()))
+        if not outboxes:
+            return
+        try:
+            messages = self.event_messages(entries)
+            figures = changed & set(FIGURES)
+            if figures:
+                messages.append(self.figures_message(group_id, entries[-1]["position"], figures))
+        except Exception:  # noqa: BLE001 - never break the runner; the sockets must resume
+            log.exception("could not build the live messages of group %s", group_id)
+            for outbox in outboxes:
+                outbox.end(CloseReason.INTERNAL_ERROR, "reconnect with since= to resume")
+            return
+        for outbox in outboxes:
+            for message in messages:
+                outbox.offer(message)
+
+    def event_messages(self, entries: list[dict]) -> list[Message]:
+        """One `event` message per record entry, with the texts it cites (as /record has)."""
+        texts = self.texts.read(sorted(set().union(*map(cited_texts, entries))))
+        return [Message("event", entry["position"], dumps(event_message(entry, texts)))
+                for entry in entries]
+
+    def figures_message(self, group_id: str, position: int, names) -> Message:
+        """The changed figures as of `position`, each as its HTTP endpoint answers it."""
+        message = {"type": "figures", "group_id": group_id, "position": position}
+        for name in sorted(names):
+            query, schema = FIGURES[name]
+            message[name] = schema().dump(query(self.views, group_id, position))
+        return Message("figures", position, dumps(message))
+
+    def replay(self, group_id: str, since: int, page: int = 500):
+        """Pages of messages for every entry of the group after `since` (from the views), and a
+        final `figures` message with all figures when there was any."""
+        last = since
+        while True:
+            entries = self.views.select(
+                "SELECT entry FROM view_record WHERE group_id = :group_id AND position > :since "
+                "ORDER BY position LIMIT :limit", group_id=group_id, since=last, limit=page)
+            entries = [json.loads(row["entry"]) for row in entries]
+            if entries:
+                yield self.event_messages(entries)
+                last = entries[-1]["position"]
+            if len(entries) < page:
+                break
+        if last > since:
+            yield [self.figures_message(group_id, last, FIGURES)]
+
+
+def dumps(message: dict) -> str:
+    """JSON text in which `<`, `>` and `&` appear only escaped: whatever a person typed stays a
+    JSON string, even for a client that wrongly pastes a frame into HTML."""
+    return (json.dumps(message).replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def event_message(entry: dict, texts: dict) -> dict:
+    """The record entry as the socket sends it: `type` says "event", `event` the event type."""
+    message = {"type": "event", **{k: v for k, v in entry.items() if k != "type"},
+               "event": entry["type"]}
+    cited = cited_texts(entry)
+    if cited:
+        message["texts"] = {text_id: texts.get(text_id) for text_id in sorted(cited)}
+    return message
