@@ -136,6 +136,7 @@ class AdvisoryLock:
             row = connection.execute(
                 "SELECT a.application_name, a.client_addr, a.pid, a.backend_start "
                 "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "JOIN pg_database d ON d.oid = l.database AND d.datname = current_database() "
                 "WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = %s "
                 "AND l.objsubid = 2 AND l.granted", LOCK_KEY).fetchone()
         if row is None:

@@ -126,12 +126,16 @@ class Runner:
                     self.lock.release()
 
     def _take_lock(self) -> bool:
-        """Take the lock; on success start from what the views hold (another runner may have
-        folded since this one last looked)."""
+        """Take the lock; on success start from what the views hold, after telling listeners
+        what the previous holder folded since this runner last looked (no entry is skipped)."""
         if not self.lock.acquire():
             return False
+        try:
+            self.follow()
+        except BaseException:
+            self.lock.release()
+            raise
         self._states.clear()
-        self._set_position(self.views.position())
         return True
 
     # Following in the background ------------------------------------------------------------

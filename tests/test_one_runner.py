@@ -160,3 +160,39 @@ def test_a_follower_process_tells_its_listeners_every_entry_in_order(database_ur
                                                           if e[0] == group_id]
     assert changed == told  # what each group's listeners were told changed, on both sides
     assert all({"power_balance", "principles"} <= names for names in changed.values())
+
+
+def test_a_runner_taking_over_first_tells_what_the_previous_holder_folded(database_url,
+                                                                         projected):
+    clock = Clock()
+    app, previous = projected(database_url, clock=clock)
+    _, successor = projected(database_url, clock=clock)
+    heard = []
+    successor.listeners.append(lambda gid, entries, changed: heard.extend(
+        (gid, e["seq"], e["position"]) for e in entries))
+    workload(app, clock)
+    last = previous.catch_up()  # folded (and the lock released) before the successor looked
+    assert successor.catch_up() == last  # takes the lock: nothing left to fold, but...
+    record = successor.views.select("SELECT group_id, seq, position FROM view_record "
+                                    "ORDER BY position")
+    assert sorted(heard, key=lambda h: h[2]) == [(r["group_id"], r["seq"], r["position"])
+                                                 for r in record]  # ...every entry was told
+
+
+def test_duties_run_only_in_the_holder_and_move_with_the_lock(sqlite_url, projected):
+    _, first = projected(sqlite_url)
+    _, second = projected(sqlite_url)
+    runs = {"first": 0, "second": 0}
+
+    def failing():
+        raise RuntimeError("a duty that fails is logged, never fatal")
+
+    for name, runner in (("first", first), ("second", second)):
+        runner.duties += [failing, lambda name=name: runs.__setitem__(name, runs[name] + 1)]
+    first.start(interval=0.05, poll=0.05)
+    eventually(lambda: runs["first"] >= 3, what="the holder running its duties")
+    second.start(interval=0.05, poll=0.05)
+    eventually(lambda: runs["first"] >= 10, what="the holder running its duties")
+    assert runs["second"] == 0 and not second.holding  # a follower runs none
+    first.stop()
+    eventually(lambda: runs["second"] >= 3, what="the duties moving with the lock")
