@@ -269,3 +269,10 @@ def test_a_caller_who_leaves_is_disconnected(web, served, people, group, monkeyp
     for listed in accounts.tokens(people["bea"]["id"]):
         accounts.revoke_token(people["bea"]["id"], listed["token_id"])
     assert closed_with(client)[0] == CloseReason.POLICY_VIOLATION
+
+
+def test_a_message_over_the_size_limit_closes_the_socket(served, people, group):
+    gid, _ = group
+    client = connect(served, gid, token(people, "bea"))
+    client.send(json.dumps({"type": "contribute", "kind": "task", "description": "x" * 70_000}))
+    assert closed_with(client)[0] == CloseReason.MESSAGE_TOO_BIG
