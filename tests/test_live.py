@@ -13,6 +13,7 @@ from simple_websocket import ConnectionError as Refused
 from werkzeug.serving import make_server
 from wsproto.frame_protocol import CloseReason
 
+from conftest import PASSWORD
 from live_clients import closed_with, connect, events_until, receive
 from webapp.live import hub as hub_module
 from webapp.live.socket import send_all
@@ -276,3 +277,23 @@ def test_a_message_over_the_size_limit_closes_the_socket(served, people, group):
     client = connect(served, gid, token(people, "bea"))
     client.send(json.dumps({"type": "contribute", "kind": "task", "description": "x" * 70_000}))
     assert closed_with(client)[0] == CloseReason.MESSAGE_TOO_BIG
+
+
+def test_a_browser_session_cookie_opens_the_socket_only_from_the_public_origin(web, served,
+                                                                               people, group):
+    """Cookie-authenticated sockets carry no CSRF token: the Origin check protects them."""
+    gid, pid = group
+    web.config["PUBLIC_URL"] = served
+    signed_in = web.test_client().post("/api/session", json={
+        "email": people["bea"]["email"], "password": PASSWORD})
+    assert signed_in.status_code == 201
+    cookie = signed_in.headers["Set-Cookie"].split(";", 1)[0]
+    with pytest.raises(Refused) as refused:  # another site's page, with Bea's cookie
+        connect(served, gid, None, origin="https://evil.example", headers={"Cookie": cookie})
+    assert refused.value.status_code == 403
+    client = connect(served, gid, None, origin=served, headers={"Cookie": cookie})
+    client.send(json.dumps({"type": "vote", "proposal_id": pid, "position": "for"}))
+    result = receive(client)
+    assert result["type"] == "result"
+    assert events_until(client, result["position"])[-1]["actor"] == people["bea"]["id"]
+    client.close()
