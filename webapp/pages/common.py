@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from domain import errors
-from webapp.api import _text_ids as text_ids
+from projections.record import cited_texts as text_ids
 from webapp.services import services
 from webapp.auth import current_person
 
