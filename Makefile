@@ -16,13 +16,17 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
 # Initialise the store, load the demo group when the store is empty, show every group's figures,
-# then serve the web app (the JSON API for now; the browser UI comes next).
+# then serve the web app on HOST:PORT (`make run PORT=5001`). `serve` exits with status 2 after
+# printing a one-line reason (a port in use, a missing secret key): that ends make quietly.
 run: install
 	$(BIN)/reciproca init
 	$(BIN)/reciproca demo --if-empty
 	$(BIN)/reciproca figures
-	$(BIN)/reciproca serve --host 127.0.0.1 --port 5000
+	@$(BIN)/reciproca serve --host $(HOST) --port $(PORT) || [ $$? -eq 2 ]
 
 test: install
 	$(BIN)/python -m pytest

@@ -7,10 +7,11 @@ jitter, then reported: a vote is never lost or counted twice.
 """
 
 import hashlib
+import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID, NAMESPACE_URL, uuid4, uuid5
@@ -20,11 +21,13 @@ from eventsourcing.persistence import RecordConflictError
 from eventsourcing.utils import Environment
 
 from domain.contribution import Contribution, checked_scores, checked_tags
-from domain.errors import ConcurrencyConflict, InvalidValue, NotFound
+from domain.errors import ConcurrencyConflict, DomainError, InvalidValue, NotFound
 from domain.group import Group
 from domain.proposal import Proposal, close_request, vote_request
 from domain.rules import DecisionRule
 from domain.texts import Texts, TextStore
+
+log = logging.getLogger("reciproca.application")
 
 MAX_ATTEMPTS = 8
 ID_NAMESPACE = uuid5(NAMESPACE_URL, "https://reciproca.example/ids")
@@ -162,8 +165,9 @@ class Reciproca(Application):
 
     def table_proposal(self, group_id: object, *, actor: str, title: str, body: str, scope: str,
                        kind: str = "ordinary", rule: Mapping | None = None,
-                       change: Mapping | None = None, request_id: str | None = None
-                       ) -> Recorded:
+                       change: Mapping | None = None, closes_at: datetime | str | None = None,
+                       request_id: str | None = None) -> Recorded:
+        """`closes_at`: the proposal closes by itself then (see `close_due_proposals`)."""
         actor = as_person_id(actor)
         own_rule = None if rule is None else _rule(rule)
         change = _person_ids_in(change)
@@ -175,7 +179,7 @@ class Reciproca(Application):
             group = self._load(group_id, Group)
             return [Proposal.table(id=proposal_id, group=group, actor=actor, title=title_ref,
                                    body=body_ref, scope=scope, kind=kind, rule=own_rule,
-                                   change=change, at=self._now(group))]
+                                   change=change, closes_at=closes_at, at=self._now(group))]
 
         return self._create(proposal_id, attempt, kept)
 
@@ -194,6 +198,28 @@ class Reciproca(Application):
             return [proposal]
 
         return self._save(pid, [pid], attempt, kept)
+
+    def comment_on_proposal(self, proposal_id: object, *, actor: str, body: str,
+                            reply_to: object = None, request_id: str | None = None
+                            ) -> Recorded:
+        """A comment (or a reply to one) by a member; answers with the comment's id."""
+        actor = as_person_id(actor)
+        reply_to = None if reply_to is None else _comment_id(reply_to)
+        pid = _uuid(proposal_id, "proposal")
+        comment_id = str(self._new_id(f"comment:{pid}", actor, request_id))
+        kept = Texts()
+        body_ref = kept.keep(body, "body", limit="comment")
+
+        def attempt():
+            proposal = self._load(pid, Proposal)
+            if proposal.has_comment(comment_id):
+                return []
+            group = self._load(proposal.group_id, Group)
+            proposal.comment(group=group, actor=actor, comment_id=comment_id, body=body_ref,
+                             reply_to=reply_to, at=self._now(group, proposal))
+            return [proposal]
+
+        return Recorded(comment_id, self._save(pid, [pid], attempt, kept).position)
 
     def cast_vote(self, proposal_id: object, *, actor: str, position: str,
                   reason: str | None = None, voter: str | None = None,
@@ -221,27 +247,62 @@ class Reciproca(Application):
 
     def close_proposal(self, proposal_id: object, *, actor: str,
                        request_id: str | None = None) -> Recorded:
-        """Decide the proposal and record the decision in the group in one write: a concurrent
-        membership change makes the write conflict and the decision is taken again."""
         actor = as_person_id(actor)
         request_id = _request_hash(actor, request_id)
-        pid = _uuid(proposal_id, "proposal")
+
+        def close(proposal: Proposal, group: Group, at: datetime) -> tuple[str, dict] | None:
+            if request_id and close_request(request_id) in proposal.request_ids:
+                return None
+            return actor, proposal.close(group=group, actor=actor, request_id=request_id, at=at)
+
+        done, proposal, _ = self._close(_uuid(proposal_id, "proposal"), close)
+        return Recorded(done.id, done.position, proposal.decision)
+
+    def close_due_proposals(self, proposal_ids: Iterable[object]) -> list[Recorded]:
+        """Close, each exactly once, those of these proposals whose deadline has passed by the
+        clock. Safe to run anywhere and concurrently: a proposal already closed (by another
+        process, or by a person just before its deadline) is left as it is. The caller finds
+        candidates in the read models; the aggregate has the last word."""
+        def close(proposal: Proposal, group: Group, at: datetime) -> tuple[str, dict] | None:
+            if not proposal.is_due(at):
+                return None
+            return proposal.proposer, proposal.close_at_deadline(group=group, at=at)
+
+        closed = []
+        for proposal_id in proposal_ids:
+            try:
+                done, proposal, wrote = self._close(_uuid(proposal_id, "proposal"), close)
+            except DomainError as error:  # e.g. kept conflicting: the next round tries again
+                log.warning("could not close proposal %s at its deadline: %s", proposal_id,
+                            error.message)
+                continue
+            if wrote:
+                closed.append(Recorded(done.id, done.position, proposal.decision))
+        return closed
+
+    def _close(self, pid: UUID, close) -> tuple[Recorded, Proposal, bool]:
+        """Decide the proposal and record the decision in the group in one write: a concurrent
+        membership change makes the write conflict and the decision is taken again.
+        `close(proposal, group, at)` gives (actor, decision), or None: nothing to write.
+        Answers what was saved, the proposal as last loaded, and whether this call closed it."""
         first = self._load(pid, Proposal)
         pending, latest = [first], {}  # the first attempt uses this load; a retry reloads
 
         def attempt():
             proposal = latest["proposal"] = pending.pop() if pending else self._load(pid, Proposal)
-            if request_id and close_request(request_id) in proposal.request_ids:
-                return []
             group = self._load(proposal.group_id, Group)
             at = self._now(group, proposal)
-            decision = proposal.close(group=group, actor=actor, request_id=request_id, at=at)
+            closed = close(proposal, group, at)
+            latest["wrote"] = closed is not None
+            if closed is None:
+                return []
+            actor, decision = closed
             group.record_decision(actor=actor, proposal_id=str(pid), decision=decision,
                                   kind=proposal.kind, change=proposal.change, at=at)
             return [proposal, group]
 
         done = self._save(pid, [pid, UUID(first.group_id)], attempt)
-        return Recorded(done.id, done.position, latest["proposal"].decision)
+        return done, latest["proposal"], latest["wrote"]
 
     def withdraw_proposal(self, proposal_id: object, *, actor: str) -> Recorded:
         actor = as_person_id(actor)
@@ -289,6 +350,10 @@ class Reciproca(Application):
                                 comment=kept.keep(comment, "comment", required=False))
 
     # Queries -----------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The application's clock (injectable: the demo's months, tests of deadlines)."""
+        return self._clock()
 
     def group(self, group_id: object) -> Group:
         return self._load(group_id, Group)
@@ -393,6 +458,14 @@ def _uuid(value: object, label: str) -> UUID:
         return value if isinstance(value, UUID) else UUID(str(value))
     except ValueError:
         raise NotFound(f"there is no {label} with id {value}", f"{label}_id") from None
+
+
+def _comment_id(value: object) -> str:
+    try:
+        return str(UUID(str(value)))
+    except ValueError:
+        raise InvalidValue(f"reply_to must be a comment's id, not {value!r}", "reply_to") \
+            from None
 
 
 def _rule(data: Mapping) -> DecisionRule:

@@ -1,6 +1,6 @@
 """Decision rules and the decision they produce, as pure functions over exact fractions.
 
-The semantics follow the reference table in shared/coproduction.md. Fractions are compared in
+The semantics are those of docs/decisions.md. Fractions are compared in
 whole numbers and stored as strings ("2/3"), because floats drift and the JSON transcoder does not
 carry `Fraction`.
 """

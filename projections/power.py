@@ -1,4 +1,4 @@
-"""The power balance of shared/coproduction.md, folded event by event.
+"""The power balance of docs/metrics.md, folded event by event.
 
 The fold keeps counts per stakeholder category (proposals tabled, carried, pivotal votes,
 leadership-role time) and the open proposals' ballots; `power_balance` turns them into shares,

@@ -8,6 +8,7 @@ exactly ("2/3") with a rounded decimal beside them.
 
 import json
 import os
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -74,6 +75,30 @@ def proposals(views: ViewTables, group_id: str, as_of: int | None = None) -> lis
                                                              entry)
         found = list(by_id.values())
     return sorted(found, key=lambda p: p["tabled"]["position"])
+
+
+def proposal_page(views: ViewTables, group_id: str, *, status: str | None = None,
+                  before: int | None = None, limit: int = 100) -> dict:
+    """The group's proposals, newest first, perhaps only those of one status; `before` (the
+    tabling position of the last one seen) continues a page."""
+    limit = max(1, min(limit, MAX_PAGE))
+    condition = "" if status is None else " AND status = :status"
+    rows = views.select(
+        f"SELECT state FROM view_proposals WHERE group_id = :group_id{condition} "
+        f"AND tabled_at < :before ORDER BY tabled_at DESC LIMIT :limit",
+        group_id=group_id, before=_upto(before), limit=limit,
+        **({} if status is None else {"status": status}))
+    found = [json.loads(r["state"]) for r in rows]
+    return {"group_id": group_id, "proposals": found,
+            "next_before": found[-1]["tabled"]["position"] if len(found) == limit else None}
+
+
+def due_proposals(views: ViewTables, now: datetime, limit: int = 100) -> list[str]:
+    """Open proposals whose deadline has come by `now`, earliest deadline first."""
+    rows = views.select("SELECT proposal_id FROM view_proposals WHERE status = 'open' AND "
+                        "closes_at <= :now ORDER BY closes_at, proposal_id LIMIT :limit",
+                        now=int(now.timestamp()), limit=limit)
+    return [r["proposal_id"] for r in rows]
 
 
 def power_balance(views: ViewTables, group_id: str, as_of: int | None = None) -> dict:

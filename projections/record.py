@@ -1,7 +1,8 @@
 """The shared record: each proposal's current state and live tally, folded from its events.
 
 The record's entries themselves are the event views with the group's sequence number (see
-`projections.fold`); this module keeps the per-proposal view beside them.
+`projections.fold`); this module keeps the per-proposal view beside them: every version of its
+text, its comments, its ballots and tally, its deadline and how it ended.
 """
 
 from domain.rules import tally_of
@@ -16,10 +17,18 @@ def fold_proposal(view: dict | None, event: dict) -> dict:
                 "versions": 1, "scope": data["scope"], "kind": data["kind"],
                 "rule": data["rule"], "change": data["change"], "status": "open",
                 "ballots": {}, "tally": tally_of([]), "decision": None,
+                "closes_at": data.get("closes_at"), "at_deadline": False,
+                "history": [_version(event)], "comments": [],
                 "tabled": {"position": event["position"], "time": event["time"]}, "ended": None}
     view = {**view, "ballots": dict(view["ballots"])}
     if kind == "Amended":
-        view.update(title=data["title"], body=data["body"], versions=view["versions"] + 1)
+        view.update(title=data["title"], body=data["body"], versions=view["versions"] + 1,
+                    history=[*view["history"], _version(event)])
+    elif kind == "Commented":
+        view["comments"] = [*view["comments"], {
+            "id": data["comment_id"], "author": event["actor"], "body": data["body"],
+            "reply_to": data["reply_to"], "position": event["position"],
+            "time": event["time"]}]
     elif kind == "VoteCast":
         view["ballots"][data["voter"]] = {"position": data["position"], "reason": data["reason"],
                                           "recorded_by": event["actor"],
@@ -28,6 +37,7 @@ def fold_proposal(view: dict | None, event: dict) -> dict:
     elif kind in ("Closed", "Withdrawn"):
         view["status"] = "closed" if kind == "Closed" else "withdrawn"
         view["decision"] = data.get("decision")
+        view["at_deadline"] = bool(data.get("at_deadline"))
         view["ended"] = {"position": event["position"], "time": event["time"]}
     return view
 
@@ -42,3 +52,8 @@ def cited_texts(value) -> set[str]:
     if isinstance(value, list):
         return set().union(*map(cited_texts, value))
     return set()
+
+
+def _version(event: dict) -> dict:
+    return {"title": event["data"]["title"], "body": event["data"]["body"],
+            "position": event["position"], "time": event["time"]}

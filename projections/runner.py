@@ -42,7 +42,7 @@ log = logging.getLogger("reciproca.runner")
 PAGE_SIZE = 500
 FOLLOW_PAGE = 1000  # entries read per step by a follower
 SNAPSHOT_EVERY = 50  # a group's state is kept every N of its events, for time travel
-PROPOSAL_EVENTS = ("Tabled", "Amended", "VoteCast", "Closed", "Withdrawn")
+PROPOSAL_EVENTS = ("Tabled", "Amended", "Commented", "VoteCast", "Closed", "Withdrawn")
 LOCK_RETRY_SECONDS = 2.0
 
 Listener = Callable[[str, list[dict], set[str]], None]

@@ -12,6 +12,7 @@ PostgreSQL they are tables of the same database. The SQL is written once, in a f
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 from eventsourcing.persistence import InfrastructureFactory, Tracking
@@ -24,6 +25,10 @@ from domain.settings import library_settings, sqlite_path
 from projections.coordination import LOCK_KEY, VIEWS_CHANNEL, AdvisoryLock, FileLock
 
 TRACKING_NAME = "reciproca-views"
+# Raise when a view table changes shape: `reciproca init` then remakes the views from the log.
+VIEWS_VERSION = 2
+VIEW_TABLES = ("view_groups", "view_record", "view_proposals", "view_trace", "view_evidence",
+               "view_series", "view_snapshots")
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS view_groups (
         group_id TEXT PRIMARY KEY, state TEXT NOT NULL, position BIGINT NOT NULL)""",
@@ -34,8 +39,11 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS view_record_aggregate ON view_record (aggregate_id, position)",
     "CREATE INDEX IF NOT EXISTS view_record_log ON view_record (position)",
     """CREATE TABLE IF NOT EXISTS view_proposals (
-        proposal_id TEXT PRIMARY KEY, group_id TEXT NOT NULL, state TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS view_proposals_group ON view_proposals (group_id)",
+        proposal_id TEXT PRIMARY KEY, group_id TEXT NOT NULL, status TEXT NOT NULL,
+        tabled_at BIGINT NOT NULL, closes_at BIGINT, state TEXT NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS view_proposals_group
+        ON view_proposals (group_id, status, tabled_at)""",
+    "CREATE INDEX IF NOT EXISTS view_proposals_due ON view_proposals (status, closes_at)",
     """CREATE TABLE IF NOT EXISTS view_trace (
         group_id TEXT NOT NULL, figure TEXT NOT NULL, category TEXT NOT NULL,
         position BIGINT NOT NULL, counted_at BIGINT NOT NULL)""",
@@ -57,9 +65,11 @@ SCHEMA = [
 UPSERT_GROUP = """INSERT INTO view_groups (group_id, state, position)
     VALUES (:group_id, :state, :position)
     ON CONFLICT (group_id) DO UPDATE SET state = excluded.state, position = excluded.position"""
-UPSERT_PROPOSAL = """INSERT INTO view_proposals (proposal_id, group_id, state)
-    VALUES (:proposal_id, :group_id, :state)
-    ON CONFLICT (proposal_id) DO UPDATE SET state = excluded.state"""
+UPSERT_PROPOSAL = """INSERT INTO view_proposals
+        (proposal_id, group_id, status, tabled_at, closes_at, state)
+    VALUES (:proposal_id, :group_id, :status, :tabled_at, :closes_at, :state)
+    ON CONFLICT (proposal_id) DO UPDATE SET status = excluded.status,
+        closes_at = excluded.closes_at, state = excluded.state"""
 INSERTS = {
     "record": "INSERT INTO view_record (group_id, seq, position, aggregate_id, entry) "
               "VALUES (:group_id, :seq, :position, :aggregate_id, :entry)",
@@ -107,7 +117,8 @@ class ViewTables:
             for proposal_id, view in writes.proposals.items():
                 cursor.execute(self._sql(UPSERT_PROPOSAL), {
                     "proposal_id": proposal_id, "group_id": view["group_id"],
-                    "state": json.dumps(view)})
+                    "status": view["status"], "tabled_at": view["tabled"]["position"],
+                    "closes_at": epoch_seconds(view["closes_at"]), "state": json.dumps(view)})
             # Checked after the writes: on SQLite this transaction now holds the write lock, on
             # PostgreSQL `_serialise` took a transaction lock, so the stored position is final.
             stored = self._max_tracking_id(TRACKING_NAME, cursor) or 0
@@ -149,11 +160,32 @@ class ViewTables:
         """Empty every view and its tracking record, for a rebuild from the start."""
         with self.datastore.transaction(commit=True) as cursor:
             self._serialise(cursor)
-            for table in ("view_groups", "view_record", "view_proposals", "view_trace",
-                          "view_evidence", "view_series", "view_snapshots"):
+            for table in VIEW_TABLES:
                 cursor.execute(f"DELETE FROM {table}")
             cursor.execute(self._sql(self.delete_tracking), {"name": TRACKING_NAME})
             self._announce(cursor, 0)
+
+    def upgrade(self) -> bool:
+        """Create the views; views of an older shape (VIEWS_VERSION) are dropped first and made
+        again, empty, for the runner to fold the whole log into. True when views that held
+        events were remade."""
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute("CREATE TABLE IF NOT EXISTS view_version (version BIGINT NOT NULL)")
+            cursor.execute("SELECT version FROM view_version")
+            current = [row["version"] for row in cursor.fetchall()] == [VIEWS_VERSION]
+            if not current:
+                for table in VIEW_TABLES:
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        self.create_table()
+        if current:
+            return False
+        held = self.position() > 0
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(self._sql(self.delete_tracking), {"name": TRACKING_NAME})
+            cursor.execute("DELETE FROM view_version")
+            cursor.execute(self._sql("INSERT INTO view_version (version) VALUES (:version)"),
+                           {"version": VIEWS_VERSION})
+        return held
 
     def _sql(self, statement: str) -> str:
         return re.sub(r":(\w+)", self.placeholder, statement)
@@ -199,6 +231,11 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
                        {"channel": VIEWS_CHANNEL, "position": str(position)})
 
 
+def epoch_seconds(iso_time: str | None) -> int | None:
+    """A time as whole seconds since 1970 (UTC), for comparisons in SQL."""
+    return None if iso_time is None else int(datetime.fromisoformat(iso_time).timestamp())
+
+
 def views_url(database_url: str) -> str:
     """SQLite: a file of its own beside the events; PostgreSQL: the same database."""
     path = sqlite_path(database_url)
@@ -207,13 +244,14 @@ def views_url(database_url: str) -> str:
     return f"sqlite:///{path.with_name(path.stem + '-views' + (path.suffix or '.sqlite'))}"
 
 
-def open_views(database_url: str, *, create_tables: bool = False) -> ViewTables:
+def open_views(database_url: str) -> ViewTables:
+    """The views on a database; `ViewTables.upgrade` (by `reciproca init`) creates them."""
     url = views_url(database_url)
     path = sqlite_path(url)
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     factory = InfrastructureFactory.construct(Environment(
-        "ReciprocaViews", library_settings(url, create_tables=create_tables, pool_size=4)))
+        "ReciprocaViews", library_settings(url, create_tables=False, pool_size=4)))
     views = factory.tracking_recorder(SQLiteViews if path is not None else PostgresViews)
     views.factory, views.url = factory, url
     return views

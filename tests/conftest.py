@@ -82,6 +82,14 @@ def app(sqlite_url):
 
 
 @pytest.fixture
+def clock():
+    """A clock the test moves by hand, to inject as the application's."""
+    from tests.helpers import Clock
+
+    return Clock()
+
+
+@pytest.fixture
 def person():
     """A new opaque person id each call."""
     return lambda: str(uuid.uuid4())

@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 MAJORITY = {"rule": "majority", "quorum": "1/2"}
 
@@ -42,3 +43,16 @@ def eventually(condition, timeout: float = 60, what: str = "the condition") -> N
     while not condition():
         assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
         time.sleep(0.02)
+
+
+class Clock:
+    """A clock the test moves by hand (inject it as the application's clock)."""
+
+    def __init__(self, now: datetime = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **span) -> None:
+        self.now += timedelta(**span)

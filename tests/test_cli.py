@@ -120,7 +120,11 @@ def test_the_demo_gives_its_people_accounts_with_passwords_shown_once(tmp_path, 
     accounts_shown = [line.split() for line in lines[lines.index(
         "Demo accounts (passwords shown only now):") + 1:]]
     assert len(accounts_shown) == 12
-    email, password = accounts_shown[0]
+    statuses = [" ".join(shown[2:]) for shown in accounts_shown]
+    assert set(statuses) == {"member", "left the group"}
+    assert statuses[0] == "member"
+    email, password = accounts_shown[0][:2]
+    gone_email, gone_password = accounts_shown[statuses.index("left the group")][:2]
     db = Database(f"sqlite:///{tmp_path / 'r.sqlite'}")
     try:
         with db.cursor() as cursor:
@@ -137,6 +141,10 @@ def test_the_demo_gives_its_people_accounts_with_passwords_shown_once(tmp_path, 
         assert signed.status_code == 201
         group = client.get(f"/api/groups/{group_id}").json
         assert person["person_id"] in [m["id"] for m in group["members"]]
+        gone = web.test_client()
+        assert gone.post("/api/session", json={"email": gone_email,
+                                               "password": gone_password}).status_code == 201
+        assert gone.get(f"/api/groups/{group_id}").status_code == 404
     finally:
         web.extensions["reciproca"].close()
 
@@ -166,3 +174,51 @@ def test_views_folded_under_older_rules_are_refused_until_rebuilt(store, capsys,
         main(["figures", "--json"])
     assert main(["rebuild"]) == 0
     assert figures_json(capsys) == fresh
+
+
+def test_figures_name_each_group_and_say_what_now_means(store, capsys):
+    capsys.readouterr()
+    assert main(["figures"]) == 0
+    first, second = capsys.readouterr().out.splitlines()[:2]
+    assert first.startswith("Mesa de coproducción") and "· group " in first
+    assert "as of its latest event, recorded at 20" in second and "counts until then" in second
+    [found] = figures_json(capsys)
+    assert found["name"].startswith("Mesa de coproducción")
+
+
+def test_serve_names_a_port_in_use_in_one_line(tmp_path, monkeypatch, capsys):
+    import socket
+
+    monkeypatch.setenv("RECIPROCA_DATABASE_URL", f"sqlite:///{tmp_path / 'r.sqlite'}")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert f"127.0.0.1:{port}" in err and f"make run PORT={port + 1}" in err
+
+
+def test_serve_in_production_without_a_secret_key_says_so_in_one_line(tmp_path, monkeypatch,
+                                                                      capsys):
+    monkeypatch.setenv("RECIPROCA_DATABASE_URL", f"sqlite:///{tmp_path / 'r.sqlite'}")
+    monkeypatch.setenv("RECIPROCA_ENV", "production")
+    monkeypatch.delenv("RECIPROCA_SECRET_KEY", raising=False)
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "RECIPROCA_SECRET_KEY must be set" in err
+
+
+def test_make_run_serves_on_the_port_given():
+    import subprocess
+    from pathlib import Path
+
+    plan = subprocess.run(["make", "-n", "run", "PORT=5001"], capture_output=True, text=True,
+                          cwd=Path(__file__).parents[1], check=True).stdout
+    assert "serve --host 127.0.0.1 --port 5001" in plan
+
+
+def test_help_points_only_to_the_projects_own_docs(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "shared/" not in out and "docs/operations.md" in out

@@ -169,7 +169,7 @@ def test_the_story_counts_what_the_log_holds(demo):
         "AssetOffered", "SupportGiven", "TaskTakenOn", "ReflectionRecorded"))
     assert story.outcomes == {**Counter(p.decision["outcome"] for p in closed),
                               "withdrawn": names["Withdrawn"]}
-    assert story.members == len(app.group(story.group_id).members)
+    assert story.members == set(app.group(story.group_id).members)
     assert set(story.people.values()) == {e.member_id for e in events
                                           if isinstance(e, Group.MemberJoined)}
     assert f"votes={story.votes} contributions={story.contributions}" in story.summary()

@@ -5,7 +5,8 @@ import pytest
 
 from tests.conftest import PASSWORD
 
-ROLES = ("stranger", "admin", "auditor", "observer", "member", "facilitator", "chair")
+ROLES = ("stranger", "admin", "auditor", "observer", "member", "note_taker", "facilitator",
+         "chair")
 MAJORITY = {"rule": "majority", "quorum": "1/2"}
 
 
@@ -13,7 +14,7 @@ def row(*statuses):
     return dict(zip(ROLES, statuses))
 
 
-READ = row(404, 404, 200, 200, 200, 200, 200)
+READ = row(404, 404, 200, 200, 200, 200, 200, 200)
 # endpoint: (method, path template, body (None: no body), expected status per role)
 NEWCOMERS = ("admit", "appoint_auditor", "change_role")  # each needs fresh accounts
 MATRIX = {
@@ -24,26 +25,34 @@ MATRIX = {
     "principles": ("GET", "/api/groups/{group}/principles", None, READ),
     "level": ("GET", "/api/groups/{group}/level", None, READ),
     "proposal": ("GET", "/api/proposals/{proposal}", None, READ),
+    "proposals": ("GET", "/api/groups/{group}/proposals?status=open", None, READ),
+    "amend": ("POST", "/api/proposals/{proposal}/amend", {"title": "Nueva", "body": "Texto"},
+              row(404, 404, 403, 403, 403, 403, 403, 201)),
+    "comment": ("POST", "/api/proposals/{proposal}/comments", {"body": "¿Y los domingos?"},
+                row(404, 404, 403, 201, 201, 201, 201, 201)),
     "admit": ("POST", "/api/groups/{group}/members",
               {"email": "{newcomer}", "category": "community"},
-              row(404, 404, 403, 403, 403, 201, 201)),
+              row(404, 404, 403, 403, 403, 403, 201, 201)),
     "appoint_auditor": ("POST", "/api/groups/{group}/auditors", {"email": "{newcomer}"},
-                        row(404, 201, 403, 403, 403, 403, 201)),
+                        row(404, 201, 403, 403, 403, 403, 403, 201)),
     "change_role": ("POST", "/api/groups/{group}/roles",
                     {"member_id": "{target}", "role": "note_taker", "action": "assign"},
-                    row(404, 404, 403, 403, 403, 403, 201)),
+                    row(404, 404, 403, 403, 403, 403, 403, 201)),
     "table": ("POST", "/api/groups/{group}/proposals",
               {"title": "Propuesta", "body": "Texto", "scope": "design"},
-              row(404, 404, 403, 403, 201, 201, 201)),
+              row(404, 404, 403, 403, 201, 201, 201, 201)),
     "vote": ("POST", "/api/proposals/{proposal}/votes", {"position": "for"},
-             row(404, 404, 403, 403, 201, 201, 201)),
+             row(404, 404, 403, 403, 201, 201, 201, 201)),
+    "vote_in_person": ("POST", "/api/proposals/{proposal}/votes",
+                       {"position": "for", "voter_id": "{voter}"},
+                       row(404, 404, 403, 403, 403, 201, 201, 201)),
     "close": ("POST", "/api/proposals/{proposal}/close", None,
-              row(404, 404, 403, 403, 403, 200, 200)),
+              row(404, 404, 403, 403, 403, 403, 200, 200)),
     "withdraw": ("POST", "/api/proposals/{proposal}/withdraw", None,
-                 row(404, 404, 403, 403, 403, 403, 200)),
+                 row(404, 404, 403, 403, 403, 403, 403, 200)),
     "contribute": ("POST", "/api/groups/{group}/contributions",
                    {"kind": "task", "description": "Preparar la sala"},
-                   row(404, 404, 403, 201, 201, 201, 201)),
+                   row(404, 404, 403, 201, 201, 201, 201, 201)),
 }
 
 
@@ -60,12 +69,13 @@ def world(web):
     group = client.post("/api/groups", headers=auth["chair"], json={
         "name": "Mesa", "purpose": "Salud mental", "category": "professional",
         "decision_rule": MAJORITY}).json["id"]
-    for role in ("observer", "member", "facilitator"):
+    for role in ("observer", "member", "note_taker", "facilitator"):
         client.post(f"/api/groups/{group}/members", headers=auth["chair"], json={
             "email": f"{role}@example.org", "category": "carer",
             "role": "observer" if role == "observer" else "member"})
-    client.post(f"/api/groups/{group}/roles", headers=auth["chair"], json={
-        "member_id": ids["facilitator"], "role": "facilitator", "action": "assign"})
+    for role in ("facilitator", "note_taker"):
+        client.post(f"/api/groups/{group}/roles", headers=auth["chair"], json={
+            "member_id": ids[role], "role": role, "action": "assign"})
     client.post(f"/api/groups/{group}/auditors", headers=auth["chair"],
                 json={"email": "auditor@example.org"})
     for endpoint in NEWCOMERS:
@@ -88,6 +98,7 @@ def test_every_endpoint_for_every_role(world):
                                        "category": "carer"}
                                  ).json["member_id"] if name == "change_role" else ""
             values = {"group": world["group"], "proposal": proposal, "target": target,
+                      "voter": world["ids"]["facilitator"],
                       "newcomer": f"{name}.{role}@example.org"}
             filled = {k: v.format(**values) if isinstance(v, str) else v
                       for k, v in (body or {}).items()}

@@ -7,6 +7,9 @@ the read models include it. A group is invisible (404) to people who neither bel
 audit it.
 """
 
+import base64
+import binascii
+
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
@@ -15,12 +18,16 @@ from projections.record import cited_texts
 from webapp.auth import require_person
 from webapp.commands import Caller, dispatch, visible_group, visible_proposal
 from webapp.idempotency import idempotent, request_id
+from webapp.readable import names_in, texts_in
 from webapp.schemas import (
+    AfterQuery,
     GroupOut,
     LevelOut,
     PowerBalanceOut,
     PrinciplesOut,
+    ProposalListOut,
     ProposalOut,
+    ProposalsQuery,
     ReadQuery,
     RecordOut,
     TraceOut,
@@ -44,9 +51,9 @@ def run(name: str, status: int = 201, **ids):
     return jsonify(dispatch(name, caller, payload)), status
 
 
-def read_query() -> dict:
+def read_query(schema=ReadQuery) -> dict:
     """Read parameters, after waiting (bounded) for the read models to pass `after`."""
-    params = ReadQuery().load(request.args.to_dict())
+    params = schema().load(request.args.to_dict())
     if "after" in params:
         if params["after"] > (services().app.recorder.max_notification_id() or 0):
             return error_response(422, {"after": ["no event has this position yet"]})
@@ -70,19 +77,17 @@ def found_group():
 def group(group_id: str):
     person = require_person()
     group = visible_group(services(), group_id, person["person_id"])
+    params = read_query(AfterQuery)
+    if not isinstance(params, dict):
+        return params
     texts = services().app.texts
-    given = texts.read([ref["text_id"] for ref in group.display_names.values()])
-    accounts = services().accounts.names(list(group.members))
-
-    def name(member_id: str) -> str | None:
-        """The account's name, else the name given when the member joined (None if erased)."""
-        return accounts.get(member_id) or given[group.display_names[member_id]["text_id"]]
-
+    names = names_in(services(), group, list(group.members))
     return jsonify(GroupOut().dump({
         "id": group_id, "name": texts.text(group.name), "purpose": texts.text(group.purpose),
         "decision_rule": group.rule, "your_roles": group.roles_of(person["person_id"]),
         "members": [{"id": member_id, "category": member["category"], "roles": member["roles"],
-                     "name": name(member_id)} for member_id, member in group.members.items()],
+                     "name": names.get(member_id)}
+                    for member_id, member in group.members.items()],
     }))
 
 
@@ -113,23 +118,86 @@ def table_proposal(group_id: str):
     return run("table_proposal", group_id=group_id)
 
 
+@api.get("/groups/<group_id>/proposals")
+def proposals(group_id: str):
+    """The group's proposals from the read models, newest first, perhaps of one status."""
+    group = visible_group(services(), group_id, require_person()["person_id"])
+    params = read_query(ProposalsQuery)
+    if not isinstance(params, dict):
+        return params
+    page = queries.proposal_page(services().runner.views, group_id,
+                                 status=params.get("status"), limit=params["limit"],
+                                 before=_cursor_position(params.get("cursor")))
+    found = services()
+    titles = texts_in(found, [p["title"] for p in page["proposals"]])
+    return jsonify(ProposalListOut().dump({
+        "group_id": group_id,
+        "proposals": [{**p, "title": titles[p["title"]["text_id"]],
+                       "outcome": p["decision"]["outcome"] if p["decision"] else None,
+                       "comments": len(p["comments"])} for p in page["proposals"]],
+        "next_cursor": (None if page["next_before"] is None
+                        else _cursor(page["next_before"])),
+        "names": names_in(found, group, [p["proposer"] for p in page["proposals"]]),
+    }))
+
+
+def _cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"before:{position}".encode()).decode().rstrip("=")
+
+
+def _cursor_position(cursor: str | None) -> int | None:
+    """The position an opaque cursor stands for; a cursor not made here is refused (422)."""
+    if cursor is None:
+        return None
+    try:
+        kind, _, number = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode(
+            "ascii").partition(":")
+        if kind == "before" and number.isdigit() and len(number) <= 18:
+            return int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ValidationError({"cursor": ["not a cursor given by this list"]})
+
+
 @api.get("/proposals/<proposal_id>")
 def proposal(proposal_id: str):
-    proposal = visible_proposal(services(), proposal_id, require_person()["person_id"])
-    texts = services().app.texts
+    """The proposal as it stands, with every version, its comments, and the texts and names
+    they cite."""
+    found = services()
+    proposal = visible_proposal(found, proposal_id, require_person()["person_id"])
+    params = read_query(AfterQuery)
+    if not isinstance(params, dict):
+        return params
+    texts = texts_in(found, [proposal.versions, proposal.comments])
     latest = proposal.versions[-1]
     tally = dict.fromkeys(("for", "against", "abstain", "block"), 0)
     for position in proposal.ballots.values():
         tally[position] += 1
-    return jsonify(ProposalOut().dump({
+    answer = {
         "id": proposal_id, "group_id": proposal.group_id, "proposer": proposal.proposer,
-        "title": texts.text(latest["title"]), "body": texts.text(latest["body"]),
+        "title": texts[latest["title"]["text_id"]], "body": texts[latest["body"]["text_id"]],
         "versions": len(proposal.versions), "scope": proposal.scope, "kind": proposal.kind,
         "rule": proposal.rule, "change": proposal.change, "status": proposal.status,
         "votes": proposal.ballots, "tally": tally,
         "outcome": proposal.decision["outcome"] if proposal.decision else None,
-        "decision": proposal.decision,
-    }))
+        "decision": proposal.decision, "closes_at": proposal.closes_at,
+        "at_deadline": proposal.at_deadline, "history": proposal.versions,
+        "comments": proposal.comments, "texts": texts,
+    }
+    answer["names"] = names_in(found, found.app.group(proposal.group_id), answer)
+    return jsonify(ProposalOut().dump(answer))
+
+
+@api.post("/proposals/<proposal_id>/amend")
+@idempotent
+def amend_proposal(proposal_id: str):
+    return run("amend_proposal", proposal_id=proposal_id)
+
+
+@api.post("/proposals/<proposal_id>/comments")
+@idempotent
+def comment(proposal_id: str):
+    return run("comment", proposal_id=proposal_id)
 
 
 @api.post("/proposals/<proposal_id>/votes")
@@ -161,20 +229,22 @@ def contribute(group_id: str):
 # Read models ----------------------------------------------------------------------------------
 
 def _read(group_id: str, answer):
-    visible_group(services(), group_id, require_person()["person_id"])
+    group = visible_group(services(), group_id, require_person()["person_id"])
     params = read_query()
     if not isinstance(params, dict):
         return params
-    return answer(services().runner.views, params)
+    return answer(services().runner.views, params, group)
 
 
 @api.get("/groups/<group_id>/record")
 def record(group_id: str):
-    """A page of the record; `texts` gives the free text its entries refer to by id."""
-    def answer(views, p):
+    """A page of the record, with the texts its entries refer to and the names of the people
+    in it."""
+    def answer(views, p, group):
         found = queries.shared_record(views, group_id, since=p["since"], as_of=p.get("as_of"),
                                       limit=p["limit"])
-        found["texts"] = services().app.texts.read(sorted(cited_texts(found)))
+        found["texts"] = texts_in(services(), found)
+        found["names"] = names_in(services(), group, found)
         return jsonify(RecordOut().dump(found))
 
     return _read(group_id, answer)
@@ -182,26 +252,26 @@ def record(group_id: str):
 
 @api.get("/groups/<group_id>/power-balance")
 def power_balance(group_id: str):
-    return _read(group_id, lambda views, p: jsonify(PowerBalanceOut().dump(
+    return _read(group_id, lambda views, p, _group: jsonify(PowerBalanceOut().dump(
         queries.power_balance(views, group_id, p.get("as_of")))))
 
 
 @api.get("/groups/<group_id>/power-balance/<figure>/<key>")
 def trace(group_id: str, figure: str, key: str):
     """The record entries behind one figure of one category or side, paged by position."""
-    return _read(group_id, lambda views, p: jsonify(TraceOut().dump(queries.trace(
+    return _read(group_id, lambda views, p, _group: jsonify(TraceOut().dump(queries.trace(
         views, group_id, figure, key, as_of=p.get("as_of"), after=p["since"],
         limit=p["limit"]))))
 
 
 @api.get("/groups/<group_id>/principles")
 def principles(group_id: str):
-    return _read(group_id, lambda views, p: jsonify(PrinciplesOut().dump(
+    return _read(group_id, lambda views, p, _group: jsonify(PrinciplesOut().dump(
         queries.principles(views, group_id, p.get("as_of")))))
 
 
 @api.get("/groups/<group_id>/level")
 def level(group_id: str):
-    return _read(group_id, lambda views, p: jsonify(LevelOut().dump(
+    return _read(group_id, lambda views, p, _group: jsonify(LevelOut().dump(
         queries.level(views, group_id, p.get("as_of")))))
 

@@ -60,7 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings["PRODUCTION"] or settings["PUBLIC_URL"].startswith("https:"),
     )
     flask_app.json = ExactJSONProvider(flask_app)
-    flask_app.extensions["reciproca"] = Services.open(settings["DATABASE_URL"])
+    flask_app.extensions["reciproca"] = Services.open(settings["DATABASE_URL"],
+                                                      clock=settings.get("CLOCK"))
     i18n.init_app(flask_app)
     for blueprint in (auth, api, openapi, pages):
         flask_app.register_blueprint(blueprint)

@@ -1,4 +1,5 @@
-"""The `reciproca` command line (see shared/api.md)."""
+"""The `reciproca` command line: set up the store, load the demo, show figures, manage accounts
+and tokens, and serve the web app (docs/operations.md)."""
 
 import argparse
 import json
@@ -14,8 +15,11 @@ from webapp import storage
 
 
 def init(args) -> None:
-    storage.initialise(args.database_url)
+    remade = storage.initialise(args.database_url)
     print(f"Initialised the store at {storage.safe_url(args.database_url)}")
+    if remade:
+        print("The read models were made (again) for this version; they are folded from the "
+              "log when the app or `reciproca figures` next runs.")
 
 
 def demo(args) -> None:
@@ -37,7 +41,8 @@ def demo(args) -> None:
 
 
 def _demo_accounts(args, story) -> None:
-    """An account for each person of the demo, with a random password printed only now."""
+    """An account for each person of the demo, with a random password printed only now, and
+    whether they are still a member (those who left see the group no more)."""
     import secrets
     import unicodedata
 
@@ -48,7 +53,8 @@ def _demo_accounts(args, story) -> None:
             email = f"{plain.decode().lower()}@demo.reciproca.invalid"
             password = secrets.token_urlsafe(12)
             accounts.add_person(email, name, password, person_id=person_id)
-            print(f"  {email:40} {password}")
+            status = "member" if person_id in story.members else "left the group"
+            print(f"  {email:40} {password}  {status}")
 
 
 def rebuild(args) -> None:
@@ -82,7 +88,8 @@ def figures(args) -> None:
     runner = storage.open_runner(app, args.database_url)
     try:
         _up_to_date(runner)
-        found = [figures_of(runner.views, group_id, args.as_of)
+        found = [figures_of(runner.views, group_id, args.as_of,
+                            name=app.texts.text(app.group(group_id).name))
                  for group_id in ([args.group_id] if args.group_id else groups(runner.views))]
         if args.json:
             print(json.dumps(found, indent=2, ensure_ascii=False))
@@ -178,6 +185,12 @@ def serve(args) -> None:
     if args.workers > 1 and storage.sqlite_path(args.database_url) is not None:
         raise DomainError("several worker processes need PostgreSQL: with SQLite, serve with "
                           "--workers 1", "workers")
+    if os.environ.get("RECIPROCA_ENV") == "production" and not os.environ.get(
+            "RECIPROCA_SECRET_KEY"):
+        raise DomainError("RECIPROCA_SECRET_KEY must be set when RECIPROCA_ENV=production: a "
+                          "long random string, the same for every process (see "
+                          "docs/operations.md)", "RECIPROCA_SECRET_KEY")
+    _check_port_free(args.host, args.port)
 
     class Server(BaseApplication):
         def load_config(self):
@@ -195,6 +208,20 @@ def serve(args) -> None:
           f"`reciproca user add`). The JSON API is described at {address}/api/openapi.json",
           flush=True)
     Server().run()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Say at once, in one line, that the port is taken (the server would retry, then fail)."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        raise DomainError(f"cannot listen on {host}:{port} ({error.strerror}): another "
+                          f"program is using port {port}; stop it or choose another port, "
+                          f"for example --port {port + 1} (make run PORT={port + 1})",
+                          "port") from None
 
 
 COMMANDS = {"init": init, "demo": demo, "rebuild": rebuild, "figures": figures, "user": user,

@@ -180,7 +180,22 @@ def _table_proposal(found: Services, caller: Caller, data: dict):
     return found.app.table_proposal(
         data["group_id"], actor=caller.person_id, title=data["title"], body=data["body"],
         scope=data["scope"], kind=data["kind"], rule=data.get("rule"), change=change,
-        request_id=caller.request_id)
+        closes_at=data.get("closes_at"), request_id=caller.request_id)
+
+
+@command("amend_proposal", schemas.AmendIn, schemas.Written, allowed=proposal_member,
+         ids=("proposal_id",))
+def _amend_proposal(found: Services, caller: Caller, data: dict):
+    return found.app.amend_proposal(data["proposal_id"], actor=caller.person_id,
+                                    title=data["title"], body=data["body"])
+
+
+@command("comment", schemas.CommentIn, schemas.Written, allowed=proposal_member,
+         ids=("proposal_id",))
+def _comment(found: Services, caller: Caller, data: dict):
+    return found.app.comment_on_proposal(data["proposal_id"], actor=caller.person_id,
+                                         body=data["body"], reply_to=_id(data.get("reply_to")),
+                                         request_id=caller.request_id)
 
 
 @command("vote", schemas.VoteIn, schemas.Written, allowed=proposal_member,

@@ -142,7 +142,7 @@ class Story:
 
     group_id: str
     people: dict[str, str]
-    members: int
+    members: frozenset[str]  # the people still members when the story ends
     outcomes: dict[str, int]
     votes: int
     contributions: int
@@ -150,7 +150,7 @@ class Story:
 
     def summary(self) -> str:
         outcomes = " ".join(f"{outcome}={n}" for outcome, n in sorted(self.outcomes.items()))
-        return (f"members={self.members} proposals={sum(self.outcomes.values())} ({outcomes}) "
+        return (f"members={len(self.members)} proposals={sum(self.outcomes.values())} ({outcomes}) "
                 f"votes={self.votes} contributions={self.contributions} days={self.days}")
 
 
@@ -284,7 +284,7 @@ def load_demo(app: Reciproca, clock: StoryClock) -> Story:
     return Story(
         group_id=s.group_id,
         people={PEOPLE[key][0]: person for key, person in s.ids.items()},
-        members=len(app.group(s.group_id).members),
+        members=frozenset(app.group(s.group_id).members),
         outcomes=dict(s.outcomes),
         votes=s.votes,
         contributions=s.contributions,

@@ -6,8 +6,9 @@ from projections import queries
 SHARES = ("membership", "agenda", "success", "role", "pivotal", "influence")
 
 
-def figures_of(views, group_id: str, as_of: int | None = None) -> dict:
-    return {"power_balance": queries.power_balance(views, group_id, as_of),
+def figures_of(views, group_id: str, as_of: int | None = None, name: str | None = None) -> dict:
+    return {"group_id": group_id, "name": name,
+            "power_balance": queries.power_balance(views, group_id, as_of),
             "principles": queries.principles(views, group_id, as_of),
             "level": queries.level(views, group_id, as_of)}
 
@@ -15,7 +16,10 @@ def figures_of(views, group_id: str, as_of: int | None = None) -> dict:
 def as_text(figures: dict) -> str:
     power, principles, level = (figures["power_balance"], figures["principles"],
                                 figures["level"])
-    lines = [f"Group {power['group_id']} as of {power['as_of'] or 'now'} ({power['now']})", ""]
+    at = (f"as of position {power['as_of']}" if power["as_of"] else "as of its latest event")
+    lines = [f"{figures['name'] or '(name erased)'} · group {power['group_id']}",
+             f"{at}, recorded at {power['now']} (\"now\" for these figures: a role still held "
+             f"counts until then)", ""]
     for kind, keys in (("sides", SIDES), ("categories", CATEGORIES)):
         lines.append(f"{'':18}" + "".join(f"{share:>11}" for share in SHARES))
         for key in keys:

@@ -10,6 +10,10 @@ from webapp import schemas
 
 PARAMS = {"group_id": "group", "proposal_id": "proposal", "figure": "figure", "key": "key"}
 READ = ["after", "as_of", "since", "limit"]
+# Reads whose query is not READ's: described by the schema that loads it.
+QUERIES = {"/api/groups/{group_id}": schemas.AfterQuery,
+           "/api/proposals/{proposal_id}": schemas.AfterQuery,
+           "/api/groups/{group_id}/proposals": schemas.ProposalsQuery}
 WRITE_ERRORS = (401, 403, 404, 409, 422)
 
 # (method, path, summary, request body schema, success status, success schema, error statuses)
@@ -18,7 +22,8 @@ OPERATIONS = [
     ("get", "/api/session", "Who is signed in", None, 200, schemas.PersonOut, (401,)),
     ("delete", "/api/session", "Sign out everywhere", None, 204, None, (401,)),
     ("post", "/api/groups", "Found a group", schemas.GroupIn, 201, schemas.Written, (401, 422)),
-    ("get", "/api/groups/{group_id}", "A group", None, 200, schemas.GroupOut, (401, 404)),
+    ("get", "/api/groups/{group_id}", "A group", None, 200, schemas.GroupOut,
+     (401, 404, 422, 503)),
     ("post", "/api/groups/{group_id}/members", "Admit a member", schemas.MemberIn, 201,
      schemas.MemberWritten, WRITE_ERRORS),
     ("post", "/api/groups/{group_id}/auditors", "Appoint a read-only auditor", schemas.AuditorIn,
@@ -27,8 +32,14 @@ OPERATIONS = [
      201, schemas.Written, WRITE_ERRORS),
     ("post", "/api/groups/{group_id}/proposals", "Table a proposal", schemas.ProposalIn, 201,
      schemas.Written, WRITE_ERRORS),
+    ("get", "/api/groups/{group_id}/proposals", "The group's proposals, newest first", None,
+     200, schemas.ProposalListOut, (401, 404, 422, 503)),
     ("get", "/api/proposals/{proposal_id}", "A proposal", None, 200, schemas.ProposalOut,
-     (401, 404)),
+     (401, 404, 422, 503)),
+    ("post", "/api/proposals/{proposal_id}/amend", "Amend (the proposer, before any vote)",
+     schemas.AmendIn, 201, schemas.Written, WRITE_ERRORS),
+    ("post", "/api/proposals/{proposal_id}/comments", "Comment, or reply to a comment",
+     schemas.CommentIn, 201, schemas.Written, WRITE_ERRORS),
     ("post", "/api/proposals/{proposal_id}/votes", "Vote, or change a vote", schemas.VoteIn, 201,
      schemas.Written, WRITE_ERRORS),
     ("post", "/api/proposals/{proposal_id}/close", "Close and decide", schemas.EmptyIn, 200,
@@ -83,8 +94,9 @@ def document() -> dict:
 def _parameters(path: str, method: str) -> list[dict]:
     found = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
              for name in PARAMS if "{" + name + "}" in path]
-    if method == "get" and path not in ("/api/session",) and "{proposal_id}" not in path \
-            and path != "/api/groups/{group_id}":
+    if path in QUERIES:
+        found.append({"in": "query", "schema": QUERIES[path]})
+    elif method == "get" and path not in ("/api/session",):
         found += [{"name": name, "in": "query", "schema": {"type": "integer", "minimum": 0}}
                   for name in READ]
     return found

@@ -95,6 +95,11 @@ class ProposalIn(Strict):
     rule = fields.Nested(DecisionRuleIn)
     role_change = fields.Nested(RoleChangeIn)
     rule_change = fields.Nested(DecisionRuleIn)
+    closes_at = fields.AwareDateTime(
+        format="iso", error_messages={"invalid": "an ISO 8601 time", "invalid_awareness":
+                                      "an ISO 8601 time with its time zone"},
+        metadata={"description": "the proposal closes by itself then: 10 minutes to 90 days "
+                                 "ahead", "example": "2026-12-01T18:00:00+01:00"})
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _change_matches_kind(self, data, original, **kwargs):
@@ -102,6 +107,17 @@ class ProposalIn(Strict):
         for kind in ("role_change", "rule_change"):
             if (original.get("kind", "ordinary") == kind) != (kind in original):
                 raise ValidationError(f"{kind} is given exactly when kind is {kind}", kind)
+
+
+class AmendIn(Strict):
+    title = _text("title")
+    body = _text("body")
+
+
+class CommentIn(Strict):
+    body = _text("comment")
+    reply_to = fields.UUID(allow_none=True, metadata={
+        "description": "the comment this replies to (a comment, not a reply)"})
 
 
 class VoteIn(Strict):
@@ -142,6 +158,17 @@ class ContributionIn(Strict):
 class SignInIn(Strict):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(1, 1024))
+
+
+class AfterQuery(Strict):
+    after = fields.Integer(validate=validate.Range(min=0, max=2**62))
+
+
+class ProposalsQuery(AfterQuery):
+    status = fields.String(validate=validate.OneOf(("open", "closed", "withdrawn")))
+    limit = fields.Integer(validate=validate.Range(1, 500), load_default=100)
+    cursor = fields.String(validate=validate.Length(1, 64),
+                           metadata={"description": "next_cursor of the previous page"})
 
 
 class ReadQuery(Strict):
@@ -190,22 +217,51 @@ class GroupOut(Schema):
     your_roles = fields.List(fields.String(), required=True)
 
 
-class ProposalOut(Schema):
+class ProposalBase(Schema):
+    """What a proposal's answer and each item of the proposal list both give."""
+
     id = fields.String(required=True)
-    group_id = fields.String(required=True)
     proposer = fields.String(required=True)
     title = fields.String(allow_none=True)
-    body = fields.String(allow_none=True)
     versions = fields.Integer(required=True)
     scope = fields.String(required=True)
     kind = fields.String(required=True)
     rule = fields.Dict(required=True)
-    change = fields.Dict(allow_none=True)
     status = fields.String(required=True)
-    votes = fields.Dict(required=True)
     tally = fields.Dict(required=True)
     outcome = fields.String(allow_none=True)
+    closes_at = fields.String(allow_none=True, metadata={"description": "the deadline, UTC"})
+    at_deadline = fields.Boolean(required=True, metadata={
+        "description": "closed by itself at its deadline"})
+
+
+class ProposalOut(ProposalBase):
+    group_id = fields.String(required=True)
+    body = fields.String(allow_none=True)
+    change = fields.Dict(allow_none=True)
+    votes = fields.Dict(required=True)
     decision = fields.Dict(allow_none=True)
+    history = fields.List(fields.Dict(), required=True, metadata={
+        "description": "every version, first to latest: {title, body} as text references"})
+    comments = fields.List(fields.Dict(), required=True, metadata={
+        "description": "{id, author, body (a text reference), reply_to, time}, in order"})
+    texts = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True),
+                        required=True)
+    names = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True),
+                        required=True)
+
+
+class ProposalSummaryOut(ProposalBase):
+    comments = fields.Integer(required=True, metadata={"description": "how many"})
+    tabled = fields.Dict(required=True, metadata={"description": "{position, time}"})
+
+
+class ProposalListOut(Schema):
+    group_id = fields.String(required=True)
+    proposals = fields.List(fields.Nested(ProposalSummaryOut), required=True)
+    next_cursor = fields.String(allow_none=True)
+    names = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True),
+                        required=True)
 
 
 class PersonOut(Schema):
@@ -223,6 +279,7 @@ class RecordOut(Schema):
     members = fields.Dict(required=True)
     proposals = fields.List(fields.Dict(), required=True)
     texts = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    names = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
 
 
 class PowerBalanceOut(Schema):

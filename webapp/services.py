@@ -8,7 +8,9 @@ Unexpected errors are logged with the request's id, which the client also receiv
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app, g, jsonify
 from marshmallow import ValidationError
@@ -16,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain import errors
 from domain.application import Reciproca
+from projections.deadlines import deadline_duty
 from projections.runner import Runner
 from webapp import storage
 from webapp.accounts import Accounts
@@ -41,9 +44,12 @@ class Services:
     accounts: Accounts
 
     @classmethod
-    def open(cls, url: str) -> "Services":
-        app = storage.open_application(url)
+    def open(cls, url: str, clock: Callable[[], datetime] | None = None) -> "Services":
+        """`clock`: the application's (tests inject one to reach deadlines). Proposals close at
+        their deadline as a duty of whichever process's runner holds the lock."""
+        app = storage.open_application(url, clock=clock)
         runner = storage.open_runner(app, url)
+        runner.duties.append(deadline_duty(app, runner.views))
         runner.start()
         return cls(app, runner, Accounts(Database(url)))
 

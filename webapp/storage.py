@@ -36,15 +36,21 @@ def open_application(url: str, *, clock: Callable[[], datetime] | None = None,
     return Reciproca(settings, texts=texts, clock=clock)
 
 
-def initialise(url: str) -> None:
-    """Create every table once (idempotent); other processes open with CREATE_TABLE=no."""
+def initialise(url: str) -> bool:
+    """Create every table once (idempotent); other processes open with CREATE_TABLE=no.
+    True when the read models were of an older shape and were emptied, to be folded again."""
     close(open_application(url, create_tables=True))
-    close_views(open_views(url, create_tables=True))
+    views = open_views(url)
+    try:
+        remade = views.upgrade()
+    finally:
+        close_views(views)
     db = Database(url)
     try:
         Accounts(db).create_tables()
     finally:
         db.close()
+    return remade
 
 
 def open_runner(app: Reciproca, url: str) -> Runner:
