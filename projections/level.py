@@ -7,6 +7,9 @@ kept the group from the next level (`unmet`), and records the thresholds it used
 configuration (RECIPROCA_LEVEL_THRESHOLDS, JSON) and may only make the assessment stricter.
 """
 
+import json
+import os
+from decimal import Decimal
 from fractions import Fraction
 
 from domain.errors import InvalidValue
@@ -24,26 +27,44 @@ MAX_MINIMUM = 1_000_000
 SETTING = "RECIPROCA_LEVEL_THRESHOLDS"
 
 
+class InvalidThresholds(ValueError):
+    """RECIPROCA_LEVEL_THRESHOLDS is not a JSON object of thresholds that raise the defaults."""
+
+
+def configured_thresholds(environ=os.environ) -> dict:
+    """The thresholds RECIPROCA_LEVEL_THRESHOLDS asks for, checked: servers and commands check
+    them when they start, so a bad setting stops them at once instead of failing reads later."""
+    try:
+        overrides = json.loads(environ.get(SETTING) or "{}", parse_float=Decimal)
+    except ValueError:
+        overrides = None
+    if not isinstance(overrides, dict):
+        raise InvalidThresholds(f"{SETTING} must be a JSON object such as "
+                                '{"min_closed_decisions": 5}')
+    return thresholds_of(overrides)
+
+
 def thresholds_of(overrides: dict | None) -> dict:
     """The defaults, raised where `overrides` asks; lowering one, or an unknown name, is refused
-    (ValueError naming it): the reference's minimums are the least evidence a level needs."""
+    (InvalidThresholds naming it): the reference's minimums are the least evidence a level needs."""
     limits = dict(DEFAULT_THRESHOLDS)
     for name, value in (overrides or {}).items():
         if name not in DEFAULT_THRESHOLDS:
-            raise ValueError(f"{SETTING}: {name!r} is not a threshold; use "
+            raise InvalidThresholds(f"{SETTING}: {name!r} is not a threshold; use "
                              f"{', '.join(DEFAULT_THRESHOLDS)}")
         if name == "transformation_balance":
             try:
                 balance = parse_fraction(value, name)
             except InvalidValue as error:
-                raise ValueError(f"{SETTING}: {error}") from None
+                raise InvalidThresholds(f"{SETTING}: {error}") from None
             if not Fraction(4, 5) <= balance <= 1:
-                raise ValueError(f"{SETTING}: {name} must lie between 4/5 and 1, not {value!r}")
+                raise InvalidThresholds(f"{SETTING}: {name} must lie between 4/5 and 1, "
+                                        f"not {value!r}")
             limits[name] = str(balance)
         elif isinstance(value, bool) or not isinstance(value, int) \
                 or not DEFAULT_THRESHOLDS[name] <= value <= MAX_MINIMUM:
-            raise ValueError(f"{SETTING}: {name} must be a whole number from "
-                             f"{DEFAULT_THRESHOLDS[name]} to {MAX_MINIMUM}, not {value!r}")
+            raise InvalidThresholds(f"{SETTING}: {name} must be a whole number from "
+                                    f"{DEFAULT_THRESHOLDS[name]} to {MAX_MINIMUM}, not {value!r}")
         else:
             limits[name] = value
     return limits

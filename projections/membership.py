@@ -5,6 +5,11 @@ leaving or changing category is seen with the category and roles they had.
 """
 
 
+# Events that change who counts: every share, the peer network and the level's counts move.
+MEMBERSHIP_EVENTS = frozenset({"MemberJoined", "MemberLeft", "CategoryChanged", "RoleAssigned",
+                               "RoleRevoked"})
+
+
 def new_membership() -> dict:
     return {"members": {}, "ever_held": {}}
 

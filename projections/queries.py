@@ -7,15 +7,13 @@ exactly ("2/3") with a rounded decimal beside them.
 """
 
 import json
-import os
 from datetime import datetime
-from decimal import Decimal
 from fractions import Fraction
 
 from domain.errors import NotFound
 from domain.vocabulary import CATEGORIES, PRINCIPLES, SIDES, side_of
 from projections.fold import balance, checked, fold_event, new_group_state
-from projections.level import SETTING, assess
+from projections.level import assess, configured_thresholds
 from projections.principles import evidenced, group_view, peer_network, principle_counts
 from projections.record import fold_proposal
 from projections.runner import PROPOSAL_EVENTS
@@ -165,12 +163,7 @@ def level(views: ViewTables, group_id: str, as_of: int | None = None,
           thresholds: dict | None = None) -> dict:
     state = group_state(views, group_id, as_of)
     if thresholds is None:
-        try:
-            thresholds = json.loads(os.environ.get(SETTING) or "{}", parse_float=Decimal)
-        except ValueError:
-            raise ValueError(f"{SETTING} must be a JSON object") from None
-        if not isinstance(thresholds, dict):
-            raise ValueError(f"{SETTING} must be a JSON object")
+        thresholds = configured_thresholds()
     return {"group_id": group_id, "as_of": as_of, "now": state["now"],
             **assess(state, balance(state), thresholds)}
 

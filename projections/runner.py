@@ -34,6 +34,7 @@ from domain.application import Reciproca
 from projections.coordination import RunnerBusy
 from projections.events import event_view
 from projections.fold import fold_event, new_group_state
+from projections.membership import MEMBERSHIP_EVENTS
 from projections.record import fold_proposal
 from projections.store import PageOutOfOrder, PageWrites, ViewTables
 
@@ -273,6 +274,8 @@ class Runner:
 def _changed(entry: dict, folded) -> set[str]:
     """Which read models this event changed, for listeners deciding what to refresh."""
     changed = {"record"}
+    if entry["type"] in MEMBERSHIP_EVENTS:
+        changed |= {"power_balance", "principles", "level"}
     if folded.traces or folded.series:
         changed |= {"power_balance", "level"}
     if folded.evidence or entry["type"] == "ReflectionRecorded":

@@ -8,6 +8,7 @@ import pytest
 from projections.store import open_views
 from servers import Server
 from test_projection_runner import tables
+from webapp.app import create_app
 from webapp.cli import main
 from webapp.storage import close_views
 
@@ -30,6 +31,7 @@ def test_figures_print_the_demo_groups_balance_evidence_and_level(store, capsys)
     assert main(["figures"]) == 0
     out = capsys.readouterr().out
     assert "balance index (sides)" in out and "level: " in out
+    assert out.count("not evidenced") + out.count("   evidenced") == 6
     for principle in ("asset_based", "peer_support", "facilitating"):
         assert principle in out
 
@@ -153,7 +155,6 @@ def test_views_folded_under_older_rules_are_refused_until_rebuilt(store, capsys,
     """An upgrade that changes the evidence rules needs no event migration: `rebuild` folds the
     log again. Views left by a version before the rules carried their version (a group state
     without `model`, evidence of the old rules) are refused, never folded on."""
-    from projections.fold import StaleViews
     from webapp.storage import close_views, open_views
 
     fresh = figures_json(capsys)
@@ -170,8 +171,19 @@ def test_views_folded_under_older_rules_are_refused_until_rebuilt(store, capsys,
             cursor.execute("DELETE FROM view_evidence")
     finally:
         close_views(views)
-    with pytest.raises(StaleViews, match="reciproca rebuild"):
-        main(["figures", "--json"])
+    capsys.readouterr()
+    assert main(["figures", "--json"]) == 2
+    assert "run `reciproca rebuild`" in capsys.readouterr().err
+    web = create_app({"SECRET_KEY": "test-" + "k" * 40})
+    try:  # the API says the figures are unavailable (503), never a 500 with a trace
+        group_id = fresh[0]["power_balance"]["group_id"]
+        accounts = web.extensions["reciproca"].accounts
+        member = accounts.person_by_email("elena@demo.reciproca.invalid")["person_id"]
+        answer = web.test_client().get(f"/api/groups/{group_id}/level", headers={
+            "Authorization": f"Bearer {accounts.create_token(member)}"})
+        assert answer.status_code == 503 and "operator" in answer.json["errors"]["_"][0]
+    finally:
+        web.extensions["reciproca"].close()
     assert main(["rebuild"]) == 0
     assert figures_json(capsys) == fresh
 
@@ -222,3 +234,17 @@ def test_help_points_only_to_the_projects_own_docs(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "shared/" not in out and "docs/operations.md" in out
+
+
+@pytest.mark.parametrize("setting", ['{"min_closed_decisions": 2}', '[1]', "not json",
+                                     '{"transformation_balance": "1e-999999"}'])
+def test_a_bad_level_threshold_setting_stops_commands_and_the_server_at_start(
+        store, capsys, monkeypatch, setting):
+    monkeypatch.setenv("RECIPROCA_LEVEL_THRESHOLDS", setting)
+    capsys.readouterr()
+    assert main(["figures"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("reciproca figures: RECIPROCA_LEVEL_THRESHOLDS")
+    assert "Traceback" not in error
+    with pytest.raises(ValueError, match="RECIPROCA_LEVEL_THRESHOLDS"):
+        create_app({"SECRET_KEY": "test-" + "k" * 40})

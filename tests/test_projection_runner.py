@@ -726,9 +726,15 @@ def test_a_save_wakes_the_runner_and_listeners_hear_each_groups_new_entries(
     assert [(e["type"], e["seq"]) for e in offered] == [("AssetOffered", seq[g2] + 1)]
     assert changed == {"record", "principles", "level"}
 
+    # Who counts changed: every share, the peer network and the level's counts may move.
+    calls = act(lambda: app.leave_group(g1, actor=person(4), member_id=person(4)))
+    left, changed = entries_of(calls, g1)
+    assert [e["type"] for e in left] == ["MemberLeft"]
+    assert changed == {"record", "power_balance", "principles", "level"}
+
     # What the listeners were told is exactly what the shared record holds.
     record = queries.shared_record(runner.views, g1, since=0, limit=500)["entries"]
-    assert record[-3:] == voted + closed
+    assert record[-4:] == voted + closed + left
 
 
 def test_the_background_follower_survives_a_failed_page(sqlite_url, projected):

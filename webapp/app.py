@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
+from projections.level import configured_thresholds
 from webapp import i18n, storage
 from webapp.api import api
 from webapp.auth import auth
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
         "WS_MAX_MESSAGE_BYTES": 64 * 1024,  # the largest message a client may send
         **(config or {}),
     }
+    configured_thresholds()  # a bad RECIPROCA_LEVEL_THRESHOLDS stops the start, naming it
     if not settings["SECRET_KEY"]:
         if settings["PRODUCTION"]:
             raise RuntimeError("RECIPROCA_SECRET_KEY must be set when RECIPROCA_ENV=production")

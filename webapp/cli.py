@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from domain.errors import DomainError
 from projections import coordination
 from projections.coordination import RunnerBusy
+from projections.fold import StaleViews
+from projections.level import InvalidThresholds, configured_thresholds
 from webapp import storage
 
 
@@ -285,11 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     coordination.label = f"reciproca {args.command}"
     try:
+        configured_thresholds()
         args.database_url = storage.database_url()
         COMMANDS[args.command](args)
-    except DomainError as error:
+    except (DomainError, StaleViews, InvalidThresholds) as error:
         command = " ".join(filter(None, (args.command, getattr(args, "action", None))))
-        print(f"reciproca {command}: {error.message}", file=sys.stderr)
+        print(f"reciproca {command}: {getattr(error, 'message', error)}", file=sys.stderr)
         return 2
     return 0
 

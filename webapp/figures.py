@@ -30,9 +30,12 @@ def as_text(figures: dict) -> str:
     for principle in PRINCIPLES:
         found = principles["principles"][principle]
         own = found["reflections"]
+        mark = "evidenced" if found["evidenced"] else "not evidenced"
         lines.append(f"  {principle:22}{found['count']:>4}   "
-                     f"{_exact(own['mean'])} ({own['count']})")
+                     f"{_exact(own['mean'])} ({own['count']})   {mark}")
     lines += ["", f"level: {level['level']}"]
+    if level["unmet"]:
+        lines.append(f"  kept from the next level by: {', '.join(level['unmet'])}")
     for group, conditions in level["conditions"].items():
         for condition in conditions:
             mark = "yes" if condition["met"] else "no "

@@ -19,6 +19,8 @@ from werkzeug.exceptions import HTTPException
 from domain import errors
 from domain.application import Reciproca
 from projections.deadlines import deadline_duty
+from projections.fold import StaleViews
+from projections.level import InvalidThresholds
 from projections.runner import Runner
 from webapp import storage
 from webapp.accounts import Accounts
@@ -83,6 +85,10 @@ def handle_error(error: Exception):
         return error_response(status, {field or "_": [error.message]})
     if isinstance(error, HTTPException):
         return error_response(error.code or 500, {"_": [error.description or error.name]})
+    if isinstance(error, (StaleViews, InvalidThresholds)):  # the operator's to fix, not a bug
+        log.error("request %s: %s", g.get("request_id"), error)
+        return error_response(503, {"_": ["the figures are unavailable until the server's "
+                                           "operator fixes its set-up; try again later"]})
     log.exception("request %s failed", g.get("request_id"))
     return error_response(500, {"_": [f"internal error; request id {g.get('request_id')}"]})
 
