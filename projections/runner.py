@@ -34,6 +34,7 @@ from domain.application import Reciproca
 from projections.coordination import RunnerBusy
 from projections.events import event_view
 from projections.fold import fold_event, new_group_state
+from projections.ledger import fold_ledger, new_ledger
 from projections.membership import MEMBERSHIP_EVENTS
 from projections.record import fold_proposal
 from projections.store import PageOutOfOrder, PageWrites, ViewTables
@@ -57,6 +58,7 @@ class Runner:
         self.duties: list[Callable[[], None]] = []
         self.lock = views.runner_lock(getattr(app.recorder, "channel_name", None))
         self._states: dict[str, dict] = {}
+        self._ledger: dict | None = None
         self._advanced = threading.Condition()
         self._stop = threading.Event()
         self._lock = threading.RLock()
@@ -84,6 +86,7 @@ class Runner:
         with self._holding():
             self.views.clear()
             self._states.clear()
+            self._ledger = None
             self._set_position(0)
             return self.catch_up(progress)
 
@@ -97,6 +100,7 @@ class Runner:
             writes, entries = PageWrites(), {}
             try:
                 for notification in page:
+                    self._fold_ledger(notification, writes)
                     event = event_view(self.app.mapper.to_domain_event(notification),
                                        notification.id)
                     self._fold(event, writes, entries)
@@ -105,6 +109,7 @@ class Runner:
                 # Folded but perhaps not committed (or committed with an error reported, or
                 # refused as out of order): start again from what the views say they hold.
                 self._states.clear()
+                self._ledger = None
                 self._set_position(self.views.position())
                 raise
             self.position = page[-1].id
@@ -137,6 +142,7 @@ class Runner:
             self.lock.release()
             raise
         self._states.clear()
+        self._ledger = None
         return True
 
     # Following in the background ------------------------------------------------------------
@@ -250,6 +256,17 @@ class Runner:
             writes.proposals[proposal_id] = fold_proposal(previous, entry)
         entries.setdefault(group_id, []).append(
             (entry, _changed(entry, folded)))
+
+    def _fold_ledger(self, notification, writes: PageWrites) -> None:
+        if self._ledger is None:
+            rows = self.views.select("SELECT state FROM ledger_state WHERE name = 'ledger'")
+            self._ledger = json.loads(rows[0]["state"]) if rows else new_ledger()
+        entry = fold_ledger(self._ledger, notification)
+        writes.rows["ledger_leaves"].append({"leaf_index": entry.index, "position": entry.position,
+                                             "leaf": entry.leaf.hex(), "chain": entry.chain.hex()})
+        writes.rows["ledger_nodes"] += [{"level": level, "node_index": index, "hash": value.hex()}
+                                        for level, index, value in entry.nodes]
+        writes.ledger = self._ledger
 
     def _state(self, group_id: str) -> dict:
         if group_id not in self._states:

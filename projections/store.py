@@ -61,6 +61,19 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS view_snapshots (
         group_id TEXT NOT NULL, position BIGINT NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (group_id, position))""",
+    # The ledger (projections/ledger.py): one row per leaf, the complete subtrees above the
+    # leaves, its state; and the signed checkpoints, which a rebuild keeps.
+    """CREATE TABLE IF NOT EXISTS ledger_leaves (
+        leaf_index BIGINT PRIMARY KEY, position BIGINT NOT NULL UNIQUE, leaf TEXT NOT NULL,
+        chain TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ledger_nodes (
+        level INTEGER NOT NULL, node_index BIGINT NOT NULL, hash TEXT NOT NULL,
+        PRIMARY KEY (level, node_index))""",
+    """CREATE TABLE IF NOT EXISTS ledger_state (
+        name TEXT PRIMARY KEY, state TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ledger_checkpoints (
+        size BIGINT NOT NULL, key_id TEXT NOT NULL, time TEXT NOT NULL, document TEXT NOT NULL,
+        PRIMARY KEY (size, key_id))""",
 ]
 UPSERT_GROUP = """INSERT INTO view_groups (group_id, state, position)
     VALUES (:group_id, :state, :position)
@@ -70,6 +83,8 @@ UPSERT_PROPOSAL = """INSERT INTO view_proposals
     VALUES (:proposal_id, :group_id, :status, :tabled_at, :closes_at, :state)
     ON CONFLICT (proposal_id) DO UPDATE SET status = excluded.status,
         closes_at = excluded.closes_at, state = excluded.state"""
+UPSERT_LEDGER = """INSERT INTO ledger_state (name, state) VALUES ('ledger', :state)
+    ON CONFLICT (name) DO UPDATE SET state = excluded.state"""
 INSERTS = {
     "record": "INSERT INTO view_record (group_id, seq, position, aggregate_id, entry) "
               "VALUES (:group_id, :seq, :position, :aggregate_id, :entry)",
@@ -81,7 +96,13 @@ INSERTS = {
               "VALUES (:group_id, :position, :point)",
     "snapshots": "INSERT INTO view_snapshots (group_id, position, state) "
                  "VALUES (:group_id, :position, :state)",
+    "ledger_leaves": "INSERT INTO ledger_leaves (leaf_index, position, leaf, chain) "
+                     "VALUES (:leaf_index, :position, :leaf, :chain)",
+    "ledger_nodes": "INSERT INTO ledger_nodes (level, node_index, hash) "
+                    "VALUES (:level, :node_index, :hash)",
 }
+VIEW_TABLES = ("view_groups", "view_record", "view_proposals", "view_trace", "view_evidence",
+               "view_series", "view_snapshots", "ledger_leaves", "ledger_nodes", "ledger_state")
 
 
 class PageWrites:
@@ -91,6 +112,7 @@ class PageWrites:
         self.groups: dict[str, dict] = {}
         self.proposals: dict[str, dict] = {}
         self.rows: dict[str, list[dict]] = {table: [] for table in INSERTS}
+        self.ledger: dict | None = None  # the ledger's state after the page
 
 
 class PageOutOfOrder(Exception):
@@ -119,6 +141,8 @@ class ViewTables:
                     "proposal_id": proposal_id, "group_id": view["group_id"],
                     "status": view["status"], "tabled_at": view["tabled"]["position"],
                     "closes_at": epoch_seconds(view["closes_at"]), "state": json.dumps(view)})
+            if writes.ledger is not None:
+                cursor.execute(self._sql(UPSERT_LEDGER), {"state": json.dumps(writes.ledger)})
             # Checked after the writes: on SQLite this transaction now holds the write lock, on
             # PostgreSQL `_serialise` took a transaction lock, so the stored position is final.
             stored = self._max_tracking_id(TRACKING_NAME, cursor) or 0
@@ -156,8 +180,14 @@ class ViewTables:
                 changed.setdefault(row["group_id"], set()).update(names)
         return changed
 
+    def execute(self, statement: str, **params) -> None:
+        """One write outside the runner's pages (signed checkpoints)."""
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(self._sql(statement), params)
+
     def clear(self) -> None:
-        """Empty every view and its tracking record, for a rebuild from the start."""
+        """Empty every view and its tracking record, for a rebuild from the start (signed
+        checkpoints stay: the same log gives the same ledger again)."""
         with self.datastore.transaction(commit=True) as cursor:
             self._serialise(cursor)
             for table in VIEW_TABLES:

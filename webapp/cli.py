@@ -5,7 +5,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from contextlib import contextmanager
 
 from domain.errors import DomainError
@@ -13,7 +12,7 @@ from projections import coordination
 from projections.coordination import RunnerBusy
 from projections.fold import StaleViews
 from projections.level import InvalidThresholds, configured_thresholds
-from webapp import storage
+from webapp import audit_cli, storage
 
 
 def init(args) -> None:
@@ -89,7 +88,7 @@ def figures(args) -> None:
     app = storage.open_application(args.database_url)
     runner = storage.open_runner(app, args.database_url)
     try:
-        _up_to_date(runner)
+        storage.up_to_date(runner)
         found = [figures_of(runner.views, group_id, args.as_of,
                             name=app.texts.text(app.group(group_id).name))
                  for group_id in ([args.group_id] if args.group_id else groups(runner.views))]
@@ -100,21 +99,6 @@ def figures(args) -> None:
     finally:
         storage.close_views(runner.views)
         storage.close(app)
-
-
-def _up_to_date(runner, timeout: float = 30.0) -> None:
-    """Fold what is new; or, while a server keeps the read models, wait (bounded) until it has
-    passed the end of the log as it is now."""
-    try:
-        runner.catch_up()
-    except RunnerBusy as busy:
-        end = runner.app.recorder.max_notification_id() or 0
-        deadline = time.monotonic() + timeout
-        while runner.views.position() < end:
-            if time.monotonic() > deadline:
-                raise DomainError(f"{busy} and has not reached position {end} within "
-                                  f"{timeout:.0f} s; try again shortly") from None
-            time.sleep(0.1)
 
 
 def user(args) -> None:
@@ -227,7 +211,7 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 COMMANDS = {"init": init, "demo": demo, "rebuild": rebuild, "figures": figures, "user": user,
-            "token": token, "serve": serve}
+            "token": token, "serve": serve, **audit_cli.COMMANDS}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -271,6 +255,7 @@ def parser() -> argparse.ArgumentParser:
                               help="threads per worker: each open websocket holds one, so this "
                                    "bounds the sockets plus requests a worker serves at once "
                                    "(default: $RECIPROCA_THREADS or 128)")
+    audit_cli.add_parsers(sub)
     return root
 
 
@@ -289,12 +274,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         configured_thresholds()
         args.database_url = storage.database_url()
-        COMMANDS[args.command](args)
+        return COMMANDS[args.command](args) or 0
     except (DomainError, StaleViews, InvalidThresholds) as error:
         command = " ".join(filter(None, (args.command, getattr(args, "action", None))))
         print(f"reciproca {command}: {getattr(error, 'message', error)}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 """Where the data lives: the database URL, and opening the application on it."""
 
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from domain.application import Reciproca
+from domain.errors import DomainError
 from domain.settings import library_settings, sqlite_path
+from projections.coordination import RunnerBusy
 from projections.runner import Runner
 from projections.store import ViewTables, open_views
 from webapp.accounts import Accounts
@@ -73,3 +76,18 @@ def safe_url(url: str) -> str:
     if parts.password is None:
         return url
     return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def up_to_date(runner, timeout: float = 30.0) -> None:
+    """Fold what is new; or, while a server keeps the read models, wait (bounded) until it has
+    passed the end of the log as it is now."""
+    try:
+        runner.catch_up()
+    except RunnerBusy as busy:
+        end = runner.app.recorder.max_notification_id() or 0
+        deadline = time.monotonic() + timeout
+        while runner.views.position() < end:
+            if time.monotonic() > deadline:
+                raise DomainError(f"{busy} and has not reached position {end} within "
+                                  f"{timeout:.0f} s; try again shortly") from None
+            time.sleep(0.1)

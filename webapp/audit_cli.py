@@ -1,0 +1,127 @@
+"""The audit commands of `reciproca`: keygen, checkpoint, verify, proof."""
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from domain.errors import DomainError
+from projections import checkpoints
+from projections.ledger_store import LedgerStore, stored_events
+from webapp import storage
+
+DEFAULT_KEY_NAME = "signing-key.pem"
+
+
+def keygen(args) -> None:
+    """A new Ed25519 signing key in a file of its own (by default in the instance folder)."""
+    path = Path(args.out or storage.instance_path() / DEFAULT_KEY_NAME)
+    key = checkpoints.create_key_file(path)
+    print(f"Wrote a new signing key to {path} (readable by you only; keep it out of backups of "
+          f"the database and out of version control).")
+    print(f"Use it with: export {checkpoints.KEY_SETTING}={path.resolve()}")
+    print(f"Its public key (id {checkpoints.key_id(checkpoints.public_bytes(key))}):")
+    print(checkpoints.public_key_document(key)["pem"], end="")
+
+
+def signing_key():
+    key = checkpoints.configured_key()
+    if key is None:
+        raise DomainError(f"set {checkpoints.KEY_SETTING} to the file of the signing key "
+                          "(create one with `reciproca keygen`)", checkpoints.KEY_SETTING)
+    return key
+
+
+def checkpoint(args) -> None:
+    """Fold what is new, then sign the ledger; print (or write) the checkpoint document."""
+    key = signing_key()
+    with _ledger(args, catch_up=True) as (_, ledger):
+        document = ledger.checkpoint(key)
+    _output(document, args.out)
+
+
+def verify(args) -> int:
+    """Check every stored event against the ledger and every checkpoint: 0 when intact."""
+    key = checkpoints.configured_key()
+    extra = [_read_checkpoint(path) for path in args.checkpoint or []]
+    with _ledger(args) as (app, ledger):
+        report = ledger.verify(stored_events(app.recorder),
+                               checkpoints.public_bytes(key) if key else None, extra)
+    print(report.summary())
+    if key is None and report.checkpoints:
+        print(f"Note: {checkpoints.KEY_SETTING} is not set, so each checkpoint was checked "
+              "against the public key it carries; check that key against the one you trust.")
+    return 0 if report.ok else 1
+
+
+def proof(args) -> None:
+    """An inclusion proof for an event, or a consistency proof between two tree sizes."""
+    with _ledger(args) as (_, ledger):
+        if args.kind == "inclusion":
+            found = ledger.inclusion(args.first, args.size)
+        else:
+            found = ledger.consistency(args.first, args.second)
+    _output(found, None)
+
+
+def _read_checkpoint(path: str) -> dict:
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DomainError(f"cannot read the checkpoint {path}: {error}", "checkpoint") from None
+    if not isinstance(document, dict):
+        raise DomainError(f"{path} is not a checkpoint document", "checkpoint")
+    return document
+
+
+def _output(document: dict, out: str | None) -> None:
+    text = json.dumps(document, indent=2) + "\n"
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"Wrote {out}", file=sys.stderr)
+    else:
+        print(text, end="")
+
+
+@contextmanager
+def _ledger(args, *, catch_up: bool = False):
+    """The application and the ledger; `catch_up` first folds what is new (or, while a server
+    keeps the read models, waits until they include the log as it is now)."""
+    app = storage.open_application(args.database_url)
+    runner = storage.open_runner(app, args.database_url)
+    try:
+        if catch_up:
+            storage.up_to_date(runner)
+        yield app, LedgerStore(runner.views)
+    finally:
+        runner.stop()
+        storage.close_views(runner.views)
+        storage.close(app)
+
+
+COMMANDS = {"keygen": keygen, "checkpoint": checkpoint, "verify": verify, "proof": proof}
+
+
+def add_parsers(sub) -> None:
+    keygen_parser = sub.add_parser("keygen", help="create an Ed25519 key to sign checkpoints "
+                                                  "with (never stored in the database)")
+    keygen_parser.add_argument("--out", help=f"the key file (default: instance/{DEFAULT_KEY_NAME})")
+    checkpoint_parser = sub.add_parser("checkpoint", help="sign the ledger now and print the "
+                                                          "checkpoint for auditors to keep")
+    checkpoint_parser.add_argument("--out", help="write the checkpoint to this file")
+    verify_parser = sub.add_parser("verify", help="recompute the ledger from the stored events "
+                                                  "and check it and every checkpoint")
+    verify_parser.add_argument("--checkpoint", action="append", metavar="FILE",
+                               help="also check a checkpoint kept elsewhere (repeatable)")
+    proof_parser = sub.add_parser("proof", help="print an inclusion or consistency proof")
+    proof_sub = proof_parser.add_subparsers(dest="kind", required=True)
+    inclusion = proof_sub.add_parser("inclusion", help="that the event at POSITION is in the "
+                                                       "ledger of SIZE leaves")
+    inclusion.add_argument("first", type=int, metavar="POSITION")
+    inclusion.add_argument("--size", type=int,
+                           help="the tree size (default: the latest checkpoint's)")
+    consistency = proof_sub.add_parser("consistency", help="that the ledger of SECOND leaves "
+                                                           "extends the one of FIRST unchanged")
+    consistency.add_argument("first", type=int, metavar="FIRST")
+    consistency.add_argument("second", type=int, nargs="?", metavar="SECOND",
+                             help="default: the latest checkpoint's size")
