@@ -4,6 +4,7 @@ Proofs are assembled from the stored complete subtrees (O(log n) rows each), nev
 the log again; `reciproca verify` does that instead (projections/verify.py).
 """
 
+import base64
 import json
 from collections.abc import Iterator
 
@@ -74,9 +75,11 @@ class LedgerStore:
 
     # Proofs ---------------------------------------------------------------------------------
 
-    def inclusion(self, position: int, size: int | None = None) -> dict:
-        """The proof that the event at `position` is in the tree of `size` leaves (by default
-        the latest checkpoint's, else the whole ledger)."""
+    def inclusion(self, event, size: int | None = None) -> dict:
+        """The proof that the stored `event` (a notification) is in the tree of `size` leaves
+        (by default the latest checkpoint's, else the whole ledger), with the event as stored,
+        for the auditor to compute its leaf."""
+        position = event.id
         leaf = self.leaf_at(position)
         size = self._size(size)
         if leaf["leaf_index"] >= size:
@@ -85,7 +88,10 @@ class LedgerStore:
         proof = merkle.inclusion_proof(self.node, leaf["leaf_index"], size)
         return {"position": position, "leaf_index": leaf["leaf_index"], "size": size,
                 "leaf_hash": leaf["leaf"], "root": self.root(size).hex(),
-                "proof": [p.hex() for p in proof]}
+                "proof": [p.hex() for p in proof], "event": {
+                    "position": position, "aggregate_id": str(event.originator_id),
+                    "version": event.originator_version, "topic": event.topic,
+                    "state": base64.b64encode(event.state).decode()}}
 
     def consistency(self, first: int, second: int | None = None) -> dict:
         second = self._size(second)
@@ -150,3 +156,11 @@ def stored_events(recorder) -> Iterator:
         if len(page) < PAGE:
             return
         start = page[-1].id + 1
+
+
+def stored_event(recorder, position: int):
+    """The event stored at `position`, as the recorder returns it."""
+    page = recorder.select_notifications(start=position, limit=1) if position > 0 else []
+    if not page or page[0].id != position:
+        raise NotFound(f"no event is stored at position {position}", "position")
+    return page[0]

@@ -4,6 +4,9 @@ the log grows."""
 
 import json
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -194,3 +197,59 @@ def test_a_rebuild_folds_the_same_ledger_and_keeps_the_checkpoints(ledgered, cap
     assert code == 0 and "1 signed checkpoints checked" in out
     assert main(["proof", "consistency", "0"]) == 0
     assert json.loads(capsys.readouterr().out) == before
+
+
+def snippet_code() -> str:
+    """The stand-alone checker of docs/audit.md."""
+    text = (Path(__file__).parent.parent / "docs" / "audit.md").read_text(encoding="utf-8")
+    return text.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def auditors_snippet() -> dict:
+    namespace = {"__name__": "auditor"}
+    exec(compile(snippet_code(), "audit.md", "exec"), namespace)  # noqa: S102 - our own docs
+    return namespace
+
+
+def test_the_auditors_snippet_checks_what_the_server_gives(ledgered, capsys, tmp_path):
+    snippet = auditors_snippet()
+    _, app, runner, group_id, chair = ledgered
+    old = json.loads((tmp_path / "kept.json").read_text())
+    for _ in range(5):
+        admit(app, group_id, chair)
+    runner.catch_up()
+    capsys.readouterr()
+    assert main(["checkpoint"]) == 0
+    today = json.loads(capsys.readouterr().out)
+    assert main(["proof", "consistency", str(old["size"])]) == 0
+    consistency = json.loads(capsys.readouterr().out)
+    assert main(["proof", "inclusion", "7"]) == 0
+    inclusion = json.loads(capsys.readouterr().out)
+    key = old["public_key"]
+    hexes = snippet["hexes"]
+    assert snippet["check_checkpoint"](old, key) and snippet["check_checkpoint"](today, key)
+    args = (old["size"], today["size"], bytes.fromhex(old["root"]), bytes.fromhex(today["root"]))
+    assert snippet["verify_consistency"](*args, hexes(consistency["proof"]))
+    leaf = snippet["leaf_hash"](inclusion["event"])
+    assert leaf.hex() == inclusion["leaf_hash"]
+    assert snippet["verify_inclusion"](leaf, inclusion["leaf_index"], today["size"],
+                                       hexes(inclusion["proof"]), bytes.fromhex(today["root"]))
+    # and it refuses what a dishonest server could send
+    with pytest.raises(Exception):
+        snippet["check_checkpoint"]({**today, "root": old["root"]}, key)
+    bad = hexes(consistency["proof"])
+    bad[0] = bytes([bad[0][0] ^ 1]) + bad[0][1:]
+    assert not snippet["verify_consistency"](*args, bad)
+    changed = {**inclusion["event"], "version": inclusion["event"]["version"] + 1}
+    assert not snippet["verify_inclusion"](snippet["leaf_hash"](changed), inclusion["leaf_index"],
+                                           today["size"], hexes(inclusion["proof"]),
+                                           bytes.fromhex(today["root"]))
+    # the snippet as a program, on the files an auditor keeps
+    (tmp_path / "check.py").write_text(snippet_code())
+    files = {"old": old, "today": today, "consistency": consistency, "inclusion": inclusion}
+    for name, document in files.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(document))
+    done = subprocess.run([sys.executable, str(tmp_path / "check.py"), key,
+                           *(str(tmp_path / f"{name}.json") for name in files)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "holds event 7" in done.stdout, done.stderr

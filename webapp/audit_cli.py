@@ -7,7 +7,7 @@ from pathlib import Path
 
 from domain.errors import DomainError
 from projections import checkpoints
-from projections.ledger_store import LedgerStore, stored_events
+from projections.ledger_store import LedgerStore, stored_event, stored_events
 from webapp import storage
 
 DEFAULT_KEY_NAME = "signing-key.pem"
@@ -56,9 +56,9 @@ def verify(args) -> int:
 
 def proof(args) -> None:
     """An inclusion proof for an event, or a consistency proof between two tree sizes."""
-    with _ledger(args) as (_, ledger):
+    with _ledger(args) as (app, ledger):
         if args.kind == "inclusion":
-            found = ledger.inclusion(args.first, args.size)
+            found = ledger.inclusion(stored_event(app.recorder, args.first), args.size)
         else:
             found = ledger.consistency(args.first, args.second)
     _output(found, None)
