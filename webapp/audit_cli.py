@@ -64,6 +64,28 @@ def proof(args) -> None:
     _output(found, None)
 
 
+def export(args) -> None:
+    """One table of a group's record as JSON Lines or CSV, to a file or standard output."""
+    from webapp.accounts import Accounts
+    from webapp.exports import export as export_table
+    from webapp.sql import Database
+
+    with _ledger(args, catch_up=True) as (app, ledger):
+        db = Database(args.database_url)
+        try:
+            content, _, name = export_table(ledger.views, app.texts, args.group_id,
+                                            table=args.table, fmt=args.format,
+                                            names=Accounts(db).names)
+        finally:
+            db.close()
+    if args.out:
+        Path(args.out).write_bytes(content)
+        print(f"Wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+
+
 def _read_checkpoint(path: str) -> dict:
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -99,7 +121,8 @@ def _ledger(args, *, catch_up: bool = False):
         storage.close(app)
 
 
-COMMANDS = {"keygen": keygen, "checkpoint": checkpoint, "verify": verify, "proof": proof}
+COMMANDS = {"keygen": keygen, "checkpoint": checkpoint, "verify": verify, "proof": proof,
+            "export": export}
 
 
 def add_parsers(sub) -> None:
@@ -125,3 +148,10 @@ def add_parsers(sub) -> None:
     consistency.add_argument("first", type=int, metavar="FIRST")
     consistency.add_argument("second", type=int, nargs="?", metavar="SECOND",
                              help="default: the latest checkpoint's size")
+    export_parser = sub.add_parser("export", help="write a group's events or decisions as "
+                                                  "JSON Lines or CSV")
+    export_parser.add_argument("group_id")
+    export_parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export_parser.add_argument("--table", choices=("events", "decisions"), default="events",
+                               help="every event (default) or one row per proposal")
+    export_parser.add_argument("--out", help="write to this file (default: standard output)")
