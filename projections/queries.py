@@ -176,6 +176,12 @@ def series(views: ViewTables, group_id: str, as_of: int | None = None) -> list[d
     return [json.loads(r["point"]) for r in rows]
 
 
+def record_entries(views: ViewTables, group_id: str, as_of: int | None = None) -> list[dict]:
+    """Every entry of the group's record (up to `as_of`), in order: for exports and reports."""
+    group_state(views, group_id)  # an unknown group is an error, not an empty record
+    return _entries(views, group_id, 0, as_of)
+
+
 def groups(views: ViewTables) -> list[str]:
     return [r["group_id"] for r in views.select("SELECT group_id FROM view_groups "
                                                 "ORDER BY group_id")]

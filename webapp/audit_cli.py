@@ -86,6 +86,24 @@ def export(args) -> None:
         sys.stdout.flush()
 
 
+def report(args) -> None:
+    """The accountability report of a group as one HTML file, signed checkpoint included."""
+    from webapp.report import build, covering_checkpoint
+
+    with _ledger(args, catch_up=True) as (app, ledger):
+        covering = covering_checkpoint(ledger, ledger.views, args.group_id, args.as_of)
+        key = checkpoints.configured_key()
+        if covering is None and key is not None:
+            ledger.checkpoint(key)
+            covering = covering_checkpoint(ledger, ledger.views, args.group_id, args.as_of)
+        html = build(ledger.views, app.texts, ledger, args.group_id, as_of=args.as_of,
+                     lang=args.lang, checkpoint=covering)
+    out = Path(args.out or f"reciproca-report-{args.group_id[:8]}-{args.lang}.html")
+    out.write_text(html, encoding="utf-8")
+    print(f"Wrote {out}" + ("" if covering else " (no signed checkpoint covers it yet: set "
+                                                 f"{checkpoints.KEY_SETTING})"))
+
+
 def _read_checkpoint(path: str) -> dict:
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -122,7 +140,7 @@ def _ledger(args, *, catch_up: bool = False):
 
 
 COMMANDS = {"keygen": keygen, "checkpoint": checkpoint, "verify": verify, "proof": proof,
-            "export": export}
+            "export": export, "report": report}
 
 
 def add_parsers(sub) -> None:
@@ -155,3 +173,11 @@ def add_parsers(sub) -> None:
     export_parser.add_argument("--table", choices=("events", "decisions"), default="events",
                                help="every event (default) or one row per proposal")
     export_parser.add_argument("--out", help="write to this file (default: standard output)")
+    report_parser = sub.add_parser("report", help="write a group's accountability report (one "
+                                                  "HTML file, printable to PDF)")
+    report_parser.add_argument("group_id")
+    report_parser.add_argument("--as-of", type=int, metavar="POSITION",
+                               help="the report as of this position in the log")
+    report_parser.add_argument("--lang", choices=("es", "en"), default="es")
+    report_parser.add_argument("--out", help="the HTML file (default: "
+                                             "reciproca-report-GROUP-LANG.html here)")

@@ -36,8 +36,8 @@ def export(views, texts, group_id: str, *, table: str = "events", fmt: str = "js
         raise InvalidValue(f"format must be one of {', '.join(FORMATS)}", "format")
     if table not in TABLES:
         raise InvalidValue(f"table must be one of {', '.join(TABLES)}", "table")
-    entries = _all_entries(views, group_id)
-    resolve = _texts(texts, entries)
+    entries = queries.record_entries(views, group_id)
+    resolve = texts_of(texts, entries)
     if table == "events":
         known = names({e["actor"] for e in entries}) if names else {}
         rows, columns = event_rows(views, entries, resolve, known), EVENT_COLUMNS
@@ -107,25 +107,16 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _all_entries(views, group_id: str) -> list[dict]:
-    entries, since = [], 0
-    while True:
-        page = queries.shared_record(views, group_id, since=since, limit=queries.MAX_PAGE)
-        entries += page["entries"]
-        if page["next_since"] is None:
-            return entries
-        since = page["next_since"]
-
-
-def _texts(texts, entries: list[dict]):
-    """A function giving a text reference's text, or "[redacted]" once erased."""
+def texts_of(texts, entries: list[dict], redacted: str = REDACTED):
+    """A function giving the text of a reference found in `entries`, or `redacted` once it
+    was erased."""
     found = texts.read(sorted(_text_ids(entries)))
 
     def resolve(ref):
         if ref is None:
             return None
         text = found.get(ref["text_id"])
-        return REDACTED if text is None else text
+        return redacted if text is None else text
 
     return resolve
 
