@@ -38,4 +38,4 @@ def test_every_operation_conforms_to_the_document(web, signed_in):
 
         conforms()
         checked.append(f"{operation.method.upper()} {operation.path}")
-    assert len(checked) == 22
+    assert len(checked) == 28

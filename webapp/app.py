@@ -18,6 +18,7 @@ from projections.level import configured_thresholds
 from webapp import i18n, storage
 from webapp.api import api
 from webapp.auth import auth
+from webapp.ledger_api import ledger_api
 from webapp.live import init_live
 from webapp.openapi import openapi
 from webapp.pages import pages
@@ -65,7 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     flask_app.extensions["reciproca"] = Services.open(settings["DATABASE_URL"],
                                                       clock=settings.get("CLOCK"))
     i18n.init_app(flask_app)
-    for blueprint in (auth, api, openapi, pages):
+    for blueprint in (auth, api, ledger_api, openapi, pages):
         flask_app.register_blueprint(blueprint)
     init_live(flask_app)
     flask_app.before_request(_request_id)

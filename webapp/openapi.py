@@ -13,7 +13,11 @@ READ = ["after", "as_of", "since", "limit"]
 # Reads whose query is not READ's: described by the schema that loads it.
 QUERIES = {"/api/groups/{group_id}": schemas.AfterQuery,
            "/api/proposals/{proposal_id}": schemas.AfterQuery,
-           "/api/groups/{group_id}/proposals": schemas.ProposalsQuery}
+           "/api/groups/{group_id}/proposals": schemas.ProposalsQuery,
+           "/api/groups/{group_id}/export": schemas.ExportQuery,
+           "/api/groups/{group_id}/report": schemas.ReportQuery,
+           "/api/ledger/consistency": schemas.ConsistencyQuery,
+           "/api/ledger/inclusion": schemas.InclusionQuery}
 WRITE_ERRORS = (401, 403, 404, 409, 422)
 
 # (method, path, summary, request body schema, success status, success schema, error statuses)
@@ -58,7 +62,20 @@ OPERATIONS = [
      schemas.PrinciplesOut, (401, 404, 422, 503)),
     ("get", "/api/groups/{group_id}/level", "The level of co-production", None, 200,
      schemas.LevelOut, (401, 404, 422, 503)),
+    ("get", "/api/groups/{group_id}/export", "Every event, or the decisions, as a file", None,
+     200, ("application/x-ndjson", "text/csv"), (401, 404, 422)),
+    ("get", "/api/groups/{group_id}/report", "The accountability report (HTML)", None, 200,
+     ("text/html",), (401, 404, 422)),
+    ("get", "/api/ledger/public-key", "The key checkpoints are signed with", None, 200,
+     schemas.PublicKeyOut, (404,)),
+    ("get", "/api/ledger/checkpoint", "The latest signed checkpoint", None, 200,
+     schemas.CheckpointOut, (401, 404)),
+    ("get", "/api/ledger/consistency", "A consistency proof between two tree sizes", None, 200,
+     schemas.ConsistencyOut, (401, 422)),
+    ("get", "/api/ledger/inclusion", "An inclusion proof for one event", None, 200,
+     schemas.InclusionOut, (401, 404, 422)),
 ]
+PUBLIC = ("/api/ledger/public-key", "/api/ledger/checkpoint")  # no READ parameters
 
 openapi = Blueprint("openapi", __name__)
 
@@ -75,7 +92,8 @@ def document() -> dict:
     for method, path, summary, request, status, response, failures in OPERATIONS:
         operation = {"summary": summary, "parameters": _parameters(path, method),
                      "responses": {str(status): _response(response)},
-                     "security": [{"token": []}, {"session": []}]}
+                     "security": [{"token": []}, {"session": []}] if 401 in failures
+                     else []}  # public: answered without signing in
         if request is not None:
             operation["requestBody"] = {"required": True,
                                         "content": {"application/json": {"schema": request}}}
@@ -96,7 +114,7 @@ def _parameters(path: str, method: str) -> list[dict]:
              for name in PARAMS if "{" + name + "}" in path]
     if path in QUERIES:
         found.append({"in": "query", "schema": QUERIES[path]})
-    elif method == "get" and path not in ("/api/session",):
+    elif method == "get" and path not in ("/api/session", *PUBLIC):
         found += [{"name": name, "in": "query", "schema": {"type": "integer", "minimum": 0}}
                   for name in READ]
     return found
@@ -105,6 +123,9 @@ def _parameters(path: str, method: str) -> list[dict]:
 def _response(schema) -> dict:
     if schema is None:
         return {"description": "done"}
+    if isinstance(schema, tuple):  # a file: its media types
+        return {"description": "done",
+                "content": {media: {"schema": {"type": "string"}} for media in schema}}
     return {"description": "done", "content": {"application/json": {"schema": schema}}}
 
 

@@ -323,3 +323,72 @@ class LevelOut(Schema):
 class Errors(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          required=True)
+
+
+# The ledger, exports and reports (webapp/ledger_api.py) -----------------------------------------
+
+POSITION = validate.Range(min=1, max=2**62)
+
+
+class ConsistencyQuery(Strict):
+    first = fields.Integer(required=True, validate=validate.Range(min=0, max=2**62))
+    second = fields.Integer(validate=POSITION)
+
+
+class InclusionQuery(Strict):
+    position = fields.Integer(required=True, validate=POSITION)
+    size = fields.Integer(validate=POSITION)
+
+
+class ExportQuery(Strict):
+    format = fields.String(load_default="jsonl", validate=validate.OneOf(("jsonl", "csv")))
+    table = fields.String(load_default="events", validate=validate.OneOf(("events",
+                                                                          "decisions")))
+
+
+class ReportQuery(Strict):
+    lang = fields.String(load_default="es", validate=validate.OneOf(("es", "en")))
+    as_of = fields.Integer(validate=POSITION)
+
+
+class PublicKeyOut(Schema):
+    algorithm = fields.String(required=True)
+    key_id = fields.String(required=True)
+    public_key = fields.String(required=True)
+    pem = fields.String(required=True)
+
+
+class CheckpointOut(Schema):
+    format = fields.String(required=True)
+    size = fields.Integer(required=True)
+    root = fields.String(required=True)
+    time = fields.String(required=True)
+    key_id = fields.String(required=True)
+    public_key = fields.String(required=True)
+    signature = fields.String(required=True)
+
+
+class ConsistencyOut(Schema):
+    first = fields.Integer(required=True)
+    second = fields.Integer(required=True)
+    first_root = fields.String(required=True)
+    second_root = fields.String(required=True)
+    proof = fields.List(fields.String(), required=True)
+
+
+class StoredEventOut(Schema):
+    position = fields.Integer(required=True)
+    aggregate_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    topic = fields.String(required=True)
+    state = fields.String(required=True, metadata={"description": "the stored bytes, base64"})
+
+
+class InclusionOut(Schema):
+    position = fields.Integer(required=True)
+    leaf_index = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    leaf_hash = fields.String(required=True)
+    root = fields.String(required=True)
+    proof = fields.List(fields.String(), required=True)
+    event = fields.Nested(StoredEventOut, required=True)
