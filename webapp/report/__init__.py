@@ -178,6 +178,8 @@ def _principles(found: dict, fmt: Formats, words: dict, codes: dict) -> dict:
 
 def _level(found: dict, fmt: Formats, codes: dict) -> dict:
     def shown(value) -> str:
+        if isinstance(value, dict):
+            return "; ".join(f"{codes.get(k, k)}: {shown(v)}" for k, v in value.items())
         if isinstance(value, list):
             return ", ".join(codes.get(v, v) for v in value) or "—"
         if isinstance(value, str):

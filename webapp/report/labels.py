@@ -187,6 +187,12 @@ CODES = {
                                                "aprobadas",
         "balance_index_sides": "índice de equilibrio entre lados",
         "evidence_for_every_principle": "principios sin evidencia",
+        "shared_responsibilities": "responsabilidades compartidas",
+        "lived_experience_tasks": "tareas de experiencia vivida",
+        "lived_experience_training_or_risk_carried": "propuestas de formación o riesgos de "
+                                                     "experiencia vivida aprobadas",
+        "service_user_expert": "activos de personas usuarias aprovechados",
+        "risks_managed_together": "riesgos gestionados juntos",
         "chair": "presidencia", "facilitator": "facilitación", "note_taker": "secretaría",
     },
     "en": {
@@ -220,6 +226,12 @@ CODES = {
         "lived_experience_governance_carried": "lived-experience governance proposals carried",
         "balance_index_sides": "balance index between sides",
         "evidence_for_every_principle": "principles without evidence",
+        "shared_responsibilities": "shared responsibilities",
+        "lived_experience_tasks": "lived-experience tasks",
+        "lived_experience_training_or_risk_carried": "lived-experience training or risk "
+                                                     "proposals carried",
+        "service_user_expert": "service users' assets drawn on",
+        "risks_managed_together": "risks managed together",
         "chair": "chair", "facilitator": "facilitator", "note_taker": "note-taker",
     },
 }
