@@ -6,7 +6,8 @@ the log again; `reciproca verify` does that instead (projections/verify.py).
 
 import base64
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 from domain.errors import InvalidValue, NotFound
 from projections import checkpoints, ledger, merkle
@@ -145,6 +146,21 @@ class LedgerStore:
         checkpoints, e.g. one an auditor kept)."""
         return check_log(events, self.leaves(), self.state(), self.checkpoints() + list(extra),
                          public)
+
+
+class PeriodicCheckpoint:
+    """A runner duty (run by the one process that folds): sign the ledger at most once every
+    `every` seconds; an unchanged ledger keeps its latest checkpoint (see `checkpoint`)."""
+
+    def __init__(self, ledger: LedgerStore, key, every: float,
+                 clock: Callable[[], float] = time.monotonic):
+        self.ledger, self.key, self.every, self.clock = ledger, key, every, clock
+        self.due = clock()  # the first tick signs what is there
+
+    def __call__(self) -> None:
+        if self.clock() >= self.due:
+            self.due = self.clock() + self.every
+            self.ledger.checkpoint(self.key)
 
 
 def stored_events(recorder) -> Iterator:

@@ -253,3 +253,22 @@ def test_the_auditors_snippet_checks_what_the_server_gives(ledgered, capsys, tmp
                            *(str(tmp_path / f"{name}.json") for name in files)],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "holds event 7" in done.stdout, done.stderr
+
+
+def test_periodic_checkpoints_sign_a_grown_ledger_at_most_once_per_interval(ledgered, tmp_path):
+    from projections.ledger_store import LedgerStore, PeriodicCheckpoint
+
+    _, app, runner, group_id, chair = ledgered
+    ledger, now = LedgerStore(runner.views), [1000.0]
+    key = checkpoints.load_key_file(tmp_path / "instance" / "signing-key.pem")
+    duty = PeriodicCheckpoint(ledger, key, every=60, clock=lambda: now[0])
+    duty()
+    assert [c["size"] for c in ledger.checkpoints()] == [EVENTS]  # unchanged: the same one
+    admit(app, group_id, chair)
+    runner.catch_up()
+    now[0] += 30
+    duty()
+    assert [c["size"] for c in ledger.checkpoints()] == [EVENTS]  # not due yet
+    now[0] += 31
+    duty()
+    assert [c["size"] for c in ledger.checkpoints()] == [EVENTS, EVENTS + 1]
