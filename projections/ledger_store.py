@@ -149,18 +149,22 @@ class LedgerStore:
 
 
 class PeriodicCheckpoint:
-    """A runner duty (run by the one process that folds): sign the ledger at most once every
-    `every` seconds; an unchanged ledger keeps its latest checkpoint (see `checkpoint`)."""
+    """A runner duty (run by the one process that folds): sign the ledger when it has grown
+    since the last checkpoint, at most once every `every` seconds."""
 
     def __init__(self, ledger: LedgerStore, key, every: float,
                  clock: Callable[[], float] = time.monotonic):
         self.ledger, self.key, self.every, self.clock = ledger, key, every, clock
-        self.due = clock()  # the first tick signs what is there
+        self.due, self.signed = clock(), None
 
     def __call__(self) -> None:
-        if self.clock() >= self.due:
+        if self.clock() < self.due:
+            return
+        if self.signed is None:
+            self.signed = max((c["size"] for c in self.ledger.checkpoints()), default=0)
+        if self.ledger.state()["size"] > self.signed:
+            self.signed = self.ledger.checkpoint(self.key)["size"]
             self.due = self.clock() + self.every
-            self.ledger.checkpoint(self.key)
 
 
 def stored_events(recorder) -> Iterator:

@@ -50,6 +50,10 @@ LOCK_RETRY_SECONDS = 2.0
 Listener = Callable[[str, list[dict], set[str]], None]
 
 
+class LedgerBehind(Exception):
+    """The views were folded before the ledger existed: only a rebuild can give it every event."""
+
+
 class Runner:
     def __init__(self, app: Reciproca, views: ViewTables, *, page_size: int = PAGE_SIZE):
         self.app, self.views, self.page_size = app, views, page_size
@@ -260,6 +264,10 @@ class Runner:
     def _fold_ledger(self, notification, writes: PageWrites) -> None:
         if self._ledger is None:
             rows = self.views.select("SELECT state FROM ledger_state WHERE name = 'ledger'")
+            if not rows and self.position > 0:
+                raise LedgerBehind(f"the read models stand at position {self.position} but the "
+                                   "ledger is empty (an upgrade added it): run `reciproca "
+                                   "rebuild` once, with the servers stopped")
             self._ledger = json.loads(rows[0]["state"]) if rows else new_ledger()
         entry = fold_ledger(self._ledger, notification)
         writes.rows["ledger_leaves"].append({"leaf_index": entry.index, "position": entry.position,

@@ -262,13 +262,34 @@ def test_periodic_checkpoints_sign_a_grown_ledger_at_most_once_per_interval(ledg
     ledger, now = LedgerStore(runner.views), [1000.0]
     key = checkpoints.load_key_file(tmp_path / "instance" / "signing-key.pem")
     duty = PeriodicCheckpoint(ledger, key, every=60, clock=lambda: now[0])
+    sizes = lambda: [c["size"] for c in ledger.checkpoints()]  # noqa: E731
     duty()
-    assert [c["size"] for c in ledger.checkpoints()] == [EVENTS]  # unchanged: the same one
+    assert sizes() == [EVENTS]  # not grown since the last checkpoint: nothing new
+    admit(app, group_id, chair)
+    runner.catch_up()
+    duty()
+    assert sizes() == [EVENTS, EVENTS + 1]  # grown: signed at once
     admit(app, group_id, chair)
     runner.catch_up()
     now[0] += 30
     duty()
-    assert [c["size"] for c in ledger.checkpoints()] == [EVENTS]  # not due yet
+    assert sizes() == [EVENTS, EVENTS + 1]  # grown, but not due yet
     now[0] += 31
     duty()
-    assert [c["size"] for c in ledger.checkpoints()] == [EVENTS, EVENTS + 1]
+    assert sizes() == [EVENTS, EVENTS + 1, EVENTS + 2]
+
+
+def test_views_folded_before_the_ledger_existed_ask_for_a_rebuild(ledgered, capsys):
+    from projections.runner import LedgerBehind
+
+    _, app, runner, group_id, chair = ledgered
+    runner.views.execute("DELETE FROM ledger_state")  # as a store from before the ledger
+    runner.views.execute("DELETE FROM ledger_leaves")
+    runner.views.execute("DELETE FROM ledger_nodes")
+    admit(app, group_id, chair)
+    with pytest.raises(LedgerBehind, match="reciproca rebuild"):
+        runner.catch_up()
+    runner.stop()
+    assert main(["rebuild"]) == 0
+    code, out = verify(capsys)
+    assert code == 0 and f"{EVENTS + 1} events, {EVENTS + 1} in the ledger" in out

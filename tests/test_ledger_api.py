@@ -111,3 +111,35 @@ def test_exports_and_the_report_download(served, people):
         report.data.decode())
     bad = client.get(f"/api/groups/{group}/export?format=xlsx", headers=bea)
     assert bad.status_code == 422 and "format" in bad.json["errors"]
+
+
+def test_the_server_signs_checkpoints_as_the_log_grows(sqlite_url, monkeypatch, tmp_path):
+    from tests.helpers import eventually, found_group
+    from webapp.app import create_app
+
+    key = checkpoints.create_key_file(tmp_path / "signing-key.pem")
+    monkeypatch.setenv(checkpoints.KEY_SETTING, str(tmp_path / "signing-key.pem"))
+    monkeypatch.setenv("RECIPROCA_DATABASE_URL", sqlite_url)
+    flask_app = create_app({"SECRET_KEY": "test-" + "k" * 40})
+    services = flask_app.extensions["reciproca"]
+    try:
+        found_group(services.app)
+        ledger = LedgerStore(services.runner.views)
+        eventually(lambda: ledger.checkpoints(), what="a checkpoint signed by the runner")
+        signed = ledger.checkpoints()[-1]
+        assert signed["size"] == 3  # the founding's three events, signed once folded
+        assert checkpoints.check(signed, checkpoints.public_bytes(key)) is None
+    finally:
+        services.close()
+
+
+def test_a_bad_checkpoint_interval_is_refused(sqlite_url, monkeypatch, tmp_path):
+    from domain.errors import InvalidValue
+    from webapp.app import create_app
+
+    checkpoints.create_key_file(tmp_path / "signing-key.pem")
+    monkeypatch.setenv(checkpoints.KEY_SETTING, str(tmp_path / "signing-key.pem"))
+    monkeypatch.setenv("RECIPROCA_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("RECIPROCA_CHECKPOINT_MINUTES", "0")
+    with pytest.raises(InvalidValue, match="RECIPROCA_CHECKPOINT_MINUTES"):
+        create_app({"SECRET_KEY": "test-" + "k" * 40})

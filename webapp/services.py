@@ -8,6 +8,7 @@ Unexpected errors are logged with the request's id, which the client also receiv
 """
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,9 @@ from werkzeug.exceptions import HTTPException
 
 from domain import errors
 from domain.application import Reciproca
+from projections import checkpoints
 from projections.deadlines import deadline_duty
+from projections.ledger_store import LedgerStore, PeriodicCheckpoint
 from projections.fold import StaleViews
 from projections.level import InvalidThresholds
 from projections.runner import Runner
@@ -52,6 +55,10 @@ class Services:
         app = storage.open_application(url, clock=clock)
         runner = storage.open_runner(app, url)
         runner.duties.append(deadline_duty(app, runner.views))
+        key = checkpoints.configured_key()  # a bad key file stops the start, saying why
+        if key is not None:
+            runner.duties.append(PeriodicCheckpoint(LedgerStore(runner.views), key,
+                                                    checkpoint_interval()))
         runner.start()
         return cls(app, runner, Accounts(Database(url)))
 
@@ -60,6 +67,15 @@ class Services:
         storage.close_views(self.runner.views)
         storage.close(self.app)
         self.accounts.db.close()
+
+
+def checkpoint_interval() -> float:
+    """RECIPROCA_CHECKPOINT_MINUTES: how often the ledger is signed while it grows (default 60)."""
+    value = os.environ.get("RECIPROCA_CHECKPOINT_MINUTES", "60")
+    if not value.isdigit() or not 1 <= int(value) <= 10080:
+        raise errors.InvalidValue("RECIPROCA_CHECKPOINT_MINUTES must be a whole number of "
+                                  "minutes from 1 to 10080", "RECIPROCA_CHECKPOINT_MINUTES")
+    return int(value) * 60.0
 
 
 def services() -> Services:
