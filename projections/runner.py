@@ -270,9 +270,9 @@ class Runner:
                                    "rebuild` once, with the servers stopped")
             self._ledger = json.loads(rows[0]["state"]) if rows else new_ledger()
         entry = fold_ledger(self._ledger, notification)
-        writes.rows["ledger_leaves"].append({"leaf_index": entry.index, "position": entry.position,
+        writes.ledger_rows["ledger_leaves"].append({"leaf_index": entry.index, "position": entry.position,
                                              "leaf": entry.leaf.hex(), "chain": entry.chain.hex()})
-        writes.rows["ledger_nodes"] += [{"level": level, "node_index": index, "hash": value.hex()}
+        writes.ledger_rows["ledger_nodes"] += [{"level": level, "node_index": index, "hash": value.hex()}
                                         for level, index, value in entry.nodes]
         writes.ledger = self._ledger
 

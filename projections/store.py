@@ -96,6 +96,8 @@ INSERTS = {
               "VALUES (:group_id, :position, :point)",
     "snapshots": "INSERT INTO view_snapshots (group_id, position, state) "
                  "VALUES (:group_id, :position, :state)",
+}
+LEDGER_INSERTS = {
     "ledger_leaves": "INSERT INTO ledger_leaves (leaf_index, position, leaf, chain) "
                      "VALUES (:leaf_index, :position, :leaf, :chain)",
     "ledger_nodes": "INSERT INTO ledger_nodes (level, node_index, hash) "
@@ -112,7 +114,8 @@ class PageWrites:
         self.groups: dict[str, dict] = {}
         self.proposals: dict[str, dict] = {}
         self.rows: dict[str, list[dict]] = {table: [] for table in INSERTS}
-        self.ledger: dict | None = None  # the ledger's state after the page
+        self.ledger: dict | None = None  # the ledger's state after the page, and its rows
+        self.ledger_rows: dict[str, list[dict]] = {table: [] for table in LEDGER_INSERTS}
 
 
 class PageOutOfOrder(Exception):
@@ -141,14 +144,18 @@ class ViewTables:
                     "proposal_id": proposal_id, "group_id": view["group_id"],
                     "status": view["status"], "tabled_at": view["tabled"]["position"],
                     "closes_at": epoch_seconds(view["closes_at"]), "state": json.dumps(view)})
-            if writes.ledger is not None:
-                cursor.execute(self._sql(UPSERT_LEDGER), {"state": json.dumps(writes.ledger)})
             # Checked after the writes: on SQLite this transaction now holds the write lock, on
             # PostgreSQL `_serialise` took a transaction lock, so the stored position is final.
             stored = self._max_tracking_id(TRACKING_NAME, cursor) or 0
             if stored != after:
                 raise PageOutOfOrder(f"a page after position {after} was folded while the views "
                                      f"stand at {stored}")
+            # The ledger's rows are unique by leaf: written once the page is known to be in order.
+            for table, rows in writes.ledger_rows.items():
+                if rows:
+                    cursor.executemany(self._sql(LEDGER_INSERTS[table]), rows)
+            if writes.ledger is not None:
+                cursor.execute(self._sql(UPSERT_LEDGER), {"state": json.dumps(writes.ledger)})
             self._insert_tracking(cursor, Tracking(TRACKING_NAME, position))
             self._announce(cursor, position)
 

@@ -169,7 +169,7 @@ def _principles(found: dict, fmt: Formats, words: dict, codes: dict) -> dict:
         own = item["reflections"]
         rows.append({
             "code": principle, "count": item["count"],
-            "rules": ", ".join(sorted({codes[i["rule"]] for i in item["items"]})),
+            "rules": ", ".join(sorted({codes.get(i["rule"], i["rule"]) for i in item["items"]})),
             "reflections": (words["mean_of"].format(mean=fmt.decimal(own["mean"]),
                                                     count=own["count"], spread=own["spread"])
                             if own["count"] else words["no_reflections"])})
