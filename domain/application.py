@@ -141,6 +141,16 @@ class Reciproca(Application):
         return self._change_group(group_id, lambda group, at: group.leave(
             actor=actor, member_id=member_id, at=at), result_id=member_id)
 
+    def redact_text(self, group_id: object, *, actor: str, text_id: str, reason: str,
+                    how: str = "redaction") -> Recorded:
+        """Erase a text of the group's record (text and salt) and record who did it and why, in
+        one transaction: the text is gone exactly when the record says so."""
+        actor, kept = as_person_id(actor), Texts()
+        text_id, reason_ref = kept.erase(text_id), kept.keep(reason, "reason")
+        return self._change_group(group_id, lambda group, at: group.redact_text(
+            actor=actor, text_id=text_id, reason=reason_ref, how=how, at=at),
+            result_id=text_id, kept=kept)
+
     def change_category(self, group_id: object, *, actor: str, member_id: str,
                         category: str) -> Recorded:
         actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
@@ -404,7 +414,8 @@ class Reciproca(Application):
             for n in range(MAX_ATTEMPTS):
                 aggregates = attempt()
                 try:
-                    recordings = self.save(*aggregates, texts=kept.new if kept else [])
+                    recordings = self.save(*aggregates, texts=kept.new if kept else [],
+                                           erase=kept.erased if kept else [])
                 except RecordConflictError:
                     if created and self._exists(created):
                         return Recorded(str(subject), self.recorder.max_notification_id() or 0)

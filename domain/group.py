@@ -23,6 +23,7 @@ from domain.vocabulary import (
 )
 
 FOUNDING, DIRECT, BY_PROPOSAL = "founding", "direct", "proposal"
+REDACTIONS = ("redaction", "erasure")
 
 
 class RoleChangeEvent(GroupAggregate.Event):
@@ -129,6 +130,16 @@ class Group(GroupAggregate):
         def apply(self, group: "Group") -> None:
             group.decided.add(self.proposal_id)
 
+    class TextRedacted(GroupAggregate.Event):
+        """A text of the group's record erased (text and salt deleted), by whom and why. The
+        events citing it keep its id and salted digest, so the log and its ledger are unchanged;
+        `how`: "redaction" (of one text) or "erasure" (of a person's data)."""
+
+        TOPIC = "reciproca/Group.TextRedacted"
+        text_id: str
+        reason: dict  # a text reference: a reason may itself name someone
+        how: str
+
     # Founding ------------------------------------------------------------------------------
 
     @classmethod
@@ -207,6 +218,13 @@ class Group(GroupAggregate):
             raise InvalidValue("this person already audits the group", "email")
         self._trigger(self.AuditorAppointed, actor, at, auditor_id=auditor_id,
                       how="organisation_admin" if as_organisation_admin else "chair")
+
+    def redact_text(self, *, actor: str, text_id: str, reason: dict, how: str,
+                    at: datetime) -> None:
+        """Recorded by the operator who erased the text (from the command line, which has the
+        authority of whoever runs the installation)."""
+        checked_code(how, REDACTIONS, "how")
+        self._trigger(self.TextRedacted, actor, at, text_id=text_id, reason=reason, how=how)
 
     def leave(self, *, actor: str, member_id: str, at: datetime) -> None:
         """A member leaves, or a chair removes them."""

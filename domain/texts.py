@@ -61,6 +61,7 @@ class Texts:
 
     def __init__(self):
         self.new: list[NewText] = []
+        self.erased: list[str] = []  # text ids deleted (text and salt) with the events
 
     def keep(self, value: object, field: str, *, required: bool = True,
              limit: str | None = None) -> dict | None:
@@ -72,6 +73,16 @@ class Texts:
         new = NewText.of(checked)
         self.new.append(new)
         return new.ref
+
+    def erase(self, text_id: object) -> str:
+        """Delete this text (and its salt) in the transaction that records the erasure."""
+        try:
+            checked = str(uuid.UUID(str(text_id)))
+        except ValueError:
+            raise InvalidValue(f"text_id must be a text's id (a UUID), not {text_id!r}",
+                               "text_id") from None
+        self.erased.append(checked)
+        return checked
 
 
 class TextStore(Protocol):

@@ -186,6 +186,22 @@ class Accounts:
     def person_by_email(self, email: str) -> dict | None:
         return self._person_where("email = :value", normalise_email(email))
 
+    def erase(self, person_id: str) -> bool:
+        """Remove a person's account: name, email, password, tokens, sign-in throttling and
+        kept answers. The opaque person id stays in the record; nothing else about them does
+        here. False when there was no account."""
+        person = self.person(person_id)
+        if person is None:
+            return False
+        with self.db.cursor(write=True) as cursor:
+            for statement in ("DELETE FROM reciproca_tokens WHERE person_id = :person_id",
+                              "DELETE FROM reciproca_idempotency WHERE person_id = :person_id",
+                              "DELETE FROM reciproca_signin_failures WHERE key = :account",
+                              "DELETE FROM reciproca_people WHERE person_id = :person_id"):
+                cursor.execute(self.db.sql(statement), {
+                    "person_id": person_id, "account": f"account:{person['email'][:320]}"})
+        return True
+
     def names(self, person_ids: Iterable[str]) -> dict[str, str]:
         """The names of these people, by id (ids without an account are left out)."""
         wanted = list(dict.fromkeys(person_ids))

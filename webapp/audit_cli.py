@@ -66,18 +66,11 @@ def proof(args) -> None:
 
 def export(args) -> None:
     """One table of a group's record as JSON Lines or CSV, to a file or standard output."""
-    from webapp.accounts import Accounts
     from webapp.exports import export as export_table
-    from webapp.sql import Database
 
-    with _ledger(args, catch_up=True) as (app, ledger):
-        db = Database(args.database_url)
-        try:
-            content, _, name = export_table(ledger.views, app.texts, args.group_id,
-                                            table=args.table, fmt=args.format,
-                                            names=Accounts(db).names)
-        finally:
-            db.close()
+    with _ledger(args, catch_up=True) as (app, ledger), _accounts(args) as accounts:
+        content, _, _ = export_table(ledger.views, app.texts, args.group_id, table=args.table,
+                                     fmt=args.format, names=accounts.names)
     if args.out:
         Path(args.out).write_bytes(content)
         print(f"Wrote {args.out}", file=sys.stderr)
@@ -102,6 +95,83 @@ def report(args) -> None:
     out.write_text(html, encoding="utf-8")
     print(f"Wrote {out}" + ("" if covering else " (no signed checkpoint covers it yet: set "
                                                  f"{checkpoints.KEY_SETTING})"))
+
+
+def redact(args) -> None:
+    """Erase one text (and its salt), recording who and why as an event of its group."""
+    from webapp.erasure import redact as redact_text, scrub
+
+    with _accounts(args) as accounts:
+        actor = _operator(accounts, args.by)
+    with _ledger(args, catch_up=True) as (app, ledger):
+        done = redact_text(app, ledger.views, args.text_id, actor=actor, reason=args.reason)
+    clean = scrub(args.database_url)
+    print(f"Redacted the text {args.text_id}; the redaction is at position {done.position} of "
+          "the record." + ("" if clean else _SCRUB_LATER))
+
+
+def erase_user(args) -> int:
+    """Remove a person's account (name, email, tokens) and the names they were given in groups;
+    offer to redact the texts they wrote."""
+    from webapp.erasure import person_texts, redact as redact_text, scrub
+
+    with _accounts(args) as accounts:
+        actor = _operator(accounts, args.by)
+        person = accounts.person_by_email(args.email)
+        if person is None:
+            raise DomainError(f"no account has the email {args.email}", "email")
+        with _ledger(args, catch_up=True) as (app, ledger):
+            names, written = person_texts(app, ledger.views, person["person_id"])
+            redact_written = _confirm_written(args, len(written))
+            for text_id in names + (written if redact_written else []):
+                redact_text(app, ledger.views, text_id, actor=actor, reason=args.reason,
+                            how="erasure")
+        accounts.erase(person["person_id"])
+    clean = scrub(args.database_url)
+    kept = "" if redact_written or not written else (
+        f"; {len(written)} texts they wrote are kept (erase again with --redact-texts)")
+    print(f"Erased the account {args.email} and {len(names)} names given to them in groups"
+          + (f", and redacted {len(written)} texts they wrote" if redact_written else "")
+          + kept + "." + ("" if clean else _SCRUB_LATER))
+    return 0
+
+
+_SCRUB_LATER = (" A running server kept part of the database's write-ahead log: the deleted "
+                "bytes leave it at its next checkpoint.")
+
+
+def _confirm_written(args, count: int) -> bool:
+    if args.redact_texts or not count:
+        return args.redact_texts and count > 0
+    if sys.stdin is not None and sys.stdin.isatty():
+        answer = input(f"They wrote {count} texts (titles, reasons, comments...). Redact them "
+                       "too? [y/N] ")
+        return answer.strip().lower() in ("y", "yes", "s", "si", "sí")
+    return False
+
+
+def _operator(accounts, email: str) -> str:
+    """The person id of the operator doing a redaction, who the record names."""
+    person = accounts.person_by_email(email)
+    if person is None:
+        raise DomainError(f"no account has the email {email} (--by names your account)", "by")
+    return person["person_id"]
+
+
+def _accounts(args):
+    return storage.accounts(args.database_url)
+
+
+def add_erase_parser(user_sub) -> None:
+    erase_parser = user_sub.add_parser("erase", help="remove a person's account and the names "
+                                                     "they were given; offer to redact their texts")
+    erase_parser.add_argument("email")
+    erase_parser.add_argument("--by", required=True, metavar="EMAIL",
+                              help="your account: the record says who erased")
+    erase_parser.add_argument("--reason", default="erasure of personal data at the person's "
+                                                  "request", help="recorded with each redaction")
+    erase_parser.add_argument("--redact-texts", action="store_true",
+                              help="also redact every text they wrote (asked when interactive)")
 
 
 def _read_checkpoint(path: str) -> dict:
@@ -140,7 +210,7 @@ def _ledger(args, *, catch_up: bool = False):
 
 
 COMMANDS = {"keygen": keygen, "checkpoint": checkpoint, "verify": verify, "proof": proof,
-            "export": export, "report": report}
+            "export": export, "report": report, "redact": redact}
 
 
 def add_parsers(sub) -> None:
@@ -173,6 +243,12 @@ def add_parsers(sub) -> None:
     export_parser.add_argument("--table", choices=("events", "decisions"), default="events",
                                help="every event (default) or one row per proposal")
     export_parser.add_argument("--out", help="write to this file (default: standard output)")
+    redact_parser = sub.add_parser("redact", help="erase one text of a group's record and "
+                                                  "record who and why")
+    redact_parser.add_argument("text_id")
+    redact_parser.add_argument("--reason", required=True, help="why (kept as a text itself)")
+    redact_parser.add_argument("--by", required=True, metavar="EMAIL",
+                               help="your account: the record says who redacted")
     report_parser = sub.add_parser("report", help="write a group's accountability report (one "
                                                   "HTML file, printable to PDF)")
     report_parser.add_argument("group_id")

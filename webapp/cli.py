@@ -5,7 +5,6 @@ import argparse
 import json
 import os
 import sys
-from contextlib import contextmanager
 
 from domain.errors import DomainError
 from projections import coordination
@@ -102,7 +101,10 @@ def figures(args) -> None:
 
 
 def user(args) -> None:
-    """`user add EMAIL --name NAME [--admin]`: the password is the first line of standard input."""
+    """`user add EMAIL --name NAME [--admin]`: the password is the first line of standard input.
+    `user erase EMAIL --by EMAIL`: see webapp/audit_cli.py."""
+    if args.action == "erase":
+        return audit_cli.erase_user(args)
     password = _read_password()
     with _accounts(args) as accounts:
         person_id = accounts.add_person(args.email, args.name, password, admin=args.admin)
@@ -150,16 +152,8 @@ def token(args) -> None:
             print(f"Revoked the token {args.token_id}; it no longer authenticates.")
 
 
-@contextmanager
 def _accounts(args):
-    from webapp.accounts import Accounts
-    from webapp.sql import Database
-
-    db = Database(args.database_url)
-    try:
-        yield Accounts(db)
-    finally:
-        db.close()
+    return storage.accounts(args.database_url)
 
 
 def serve(args) -> None:
@@ -235,6 +229,7 @@ def parser() -> argparse.ArgumentParser:
     add_parser.add_argument("email")
     add_parser.add_argument("--name", required=True, help="the name shown to others")
     add_parser.add_argument("--admin", action="store_true", help="an organisation admin")
+    audit_cli.add_erase_parser(user_sub)
     token_parser = sub.add_parser("token", help="manage API tokens")
     token_sub = token_parser.add_subparsers(dest="action", required=True)
     create_parser = token_sub.add_parser("create", help="print a new API token for an account, "

@@ -15,6 +15,7 @@ from fractions import Fraction
 from domain.errors import InvalidValue
 from projections import queries
 from projections.ledger_store import LedgerStore
+from projections.record import cited_texts
 
 REDACTED = "[redacted]"
 FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
@@ -110,7 +111,7 @@ def _cell(value) -> str:
 def texts_of(texts, entries: list[dict], redacted: str = REDACTED):
     """A function giving the text of a reference found in `entries`, or `redacted` once it
     was erased."""
-    found = texts.read(sorted(_text_ids(entries)))
+    found = texts.read(sorted(cited_texts(entries)))
 
     def resolve(ref):
         if ref is None:
@@ -123,16 +124,6 @@ def texts_of(texts, entries: list[dict], redacted: str = REDACTED):
 
 def _is_ref(value) -> bool:
     return isinstance(value, dict) and set(value) == {"text_id", "digest"}
-
-
-def _text_ids(value) -> set[str]:
-    if _is_ref(value):
-        return {value["text_id"]}
-    if isinstance(value, dict):
-        return set().union(*map(_text_ids, value.values()))
-    if isinstance(value, list):
-        return set().union(*map(_text_ids, value))
-    return set()
 
 
 def _with_texts(value, resolve):

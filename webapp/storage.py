@@ -2,7 +2,8 @@
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -54,6 +55,16 @@ def initialise(url: str) -> bool:
     finally:
         db.close()
     return remade
+
+
+@contextmanager
+def accounts(url: str) -> Iterator[Accounts]:
+    """The accounts tables, for a command-line command."""
+    db = Database(url)
+    try:
+        yield Accounts(db)
+    finally:
+        db.close()
 
 
 def open_runner(app: Reciproca, url: str) -> Runner:

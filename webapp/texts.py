@@ -6,7 +6,8 @@ touching the log.
 
 Texts are written only by the event recorders below, inside the database transaction that
 inserts the events citing them (the library's own insert hook, `_insert_events`, which it uses to
-write tracking records atomically with events). `SqlTextStore` reads them.
+write tracking records atomically with events); they are erased the same way, with the event that
+records the redaction. `SqlTextStore` reads them.
 """
 
 from collections.abc import Sequence
@@ -28,6 +29,12 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS reciproca_texts (
     digest TEXT NOT NULL
 )"""
 INSERT = "INSERT INTO reciproca_texts (text_id, salt, body, digest) VALUES ({marks})"
+DELETE = "DELETE FROM reciproca_texts WHERE text_id = {mark}"
+
+
+def _erased(stored_events: Sequence[StoredEvent], text_ids: Sequence[str]) -> list[tuple]:
+    """The texts to delete: only with the events that record their erasure."""
+    return [(text_id,) for text_id in text_ids] if stored_events else []
 
 
 def _rows(stored_events: Sequence[StoredEvent], texts: Sequence[NewText]) -> list[tuple]:
@@ -50,6 +57,10 @@ class SQLiteTextRecorder(SQLiteApplicationRecorder):
         rows = _rows(stored_events, kwargs.get("texts", ()))
         if rows:
             c.executemany(INSERT.format(marks="?, ?, ?, ?"), rows)
+        erased = _erased(stored_events, kwargs.get("erase", ()))
+        if erased:
+            c.execute("PRAGMA secure_delete = ON")  # the freed bytes are zeroed, not left behind
+            c.executemany(DELETE.format(mark="?"), erased)
         return notification_ids
 
 
@@ -67,6 +78,9 @@ class PostgresTextRecorder(PostgresApplicationRecorder):
         rows = _rows(stored_events, kwargs.get("texts", ()))
         if rows:
             curs.executemany(INSERT.format(marks="%s, %s, %s, %s"), rows)
+        erased = _erased(stored_events, kwargs.get("erase", ()))
+        if erased:
+            curs.executemany(DELETE.format(mark="%s"), erased)
 
 
 def recorder_topic(dialect: str) -> str:
