@@ -89,3 +89,25 @@ def test_the_image_installs_the_project_and_serves_it():
     assert "pip install --no-cache-dir ." in dockerfile
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
     assert 'CMD ["reciproca", "serve"' in dockerfile
+
+
+def test_a_plain_install_carries_every_file_the_app_reads(tmp_path):
+    """The image runs `pip install .` on the copied sources (not an editable install):
+    templates, static assets, translations and the password list must be in the wheel, or pages
+    fail only in production. Built from a copy of exactly what the image copies."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    tracked = subprocess.run(["git", "ls-files", "domain", "projections", "webapp"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout.split()
+    source = tmp_path / "source"
+    for path in [*tracked, "pyproject.toml", "README.md"]:
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / path, source / path)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q",
+                    "-w", str(tmp_path)], check=True)
+    wheel = next(tmp_path.glob("reciproca-*.whl"))
+    data = {path for path in tracked if not path.endswith(".py")}
+    assert data and data <= set(zipfile.ZipFile(wheel).namelist())
