@@ -165,8 +165,10 @@ def test_easy_read_is_remembered_and_explains_figures_with_de_cada(web, people, 
     client = browser(web, people["ana"])
     client.get("/easy-read/on")
     html = page(client, f"/groups/{group_id}/power")
-    assert 'class="easy' in html and "de cada" in html
-    assert "1 quiere decir justo" in html
+    assert 'class="easy' in html and "1 quiere decir justo" in html
+    # examples from the group's own numbers: Ana and Bea are 1 of every 2 members each
+    assert "Por ejemplo: 1 de cada 2 miembros están en la categoría «Personas usuarias»." in html
+    assert "Por ejemplo: 1 de cada 1 propuestas vienen de las personas usuarias." in html
     client.get("/easy-read/off")
     assert "1 quiere decir justo" not in page(client, f"/groups/{group_id}/power")
 

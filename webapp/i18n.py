@@ -61,6 +61,13 @@ CATEGORIES_PLURAL = {
     "professional": _l("Professionals"),
     "manager": _l("Management"),
 }
+CATEGORIES_IN_A_SENTENCE = {  # "comes from ..."
+    "service_user": _l("people who use the service"),
+    "carer": _l("family members and carers"),
+    "community": _l("neighbours and the community"),
+    "professional": _l("professionals"),
+    "manager": _l("the management"),
+}
 SIDES = {
     "lived_experience": _l("Lived experience"),
     "provider": _l("Providers"),

@@ -2,6 +2,8 @@
 easy-read texts (one idea per sentence, short common words) for every figure, principle and
 level, shown when a person turns easy-read on."""
 
+from fractions import Fraction
+
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from webapp import i18n
@@ -64,13 +66,9 @@ def condition_sentence(condition: dict, names) -> str:
 
 
 EASY_FIGURES = {
-    "membership": _l("Membership tells how many people of each kind are in the group. "
-                     "For example: 3 of every 10 members use the service."),
-    "agenda": _l("Agenda tells who brings proposals. "
-                 "For example: people who use the service brought 4 of every 11 proposals."),
-    "success": _l("Success tells whose proposals are carried. "
-                  "For example: 4 of every 7 carried proposals came from people who use the "
-                  "service."),
+    "membership": _l("Membership tells how many people of each kind are in the group."),
+    "agenda": _l("Agenda tells who brings proposals."),
+    "success": _l("Success tells whose proposals are carried."),
     "role": _l("Roles tells who chairs and facilitates, and for how long."),
     "pivotal": _l("Pivotal votes are votes that changed a result. "
                   "The table tells who cast them."),
@@ -102,4 +100,44 @@ EASY_LEVELS = {
                          "People who use the service lead and decide as equals."),
     "insufficient_data": _l("There is not enough in the record yet to say the level. "
                             "The group needs at least 4 members who vote and 3 decisions."),
+}
+
+
+def easy_examples(power: dict) -> dict:
+    """For easy-read: one example per figure from the group's own numbers, said with "of
+    every" ("People who use the service brought 4 of every 11 proposals")."""
+    shares = power["categories"]["shares"]
+    found = {}
+    for figure, sentence in EXAMPLES.items():
+        candidates = [(key, shares[key][figure]) for key in shares if shares[key][figure]]
+        if not candidates:
+            continue
+        key, number = max(candidates, key=lambda c: c[1]["value"])
+        num, den = _of_every(number["exact"])
+        found[figure] = sentence(who=i18n.CATEGORIES_IN_A_SENTENCE[key],
+                                 label=i18n.CATEGORIES_PLURAL[key], num=num, den=den)
+    return found
+
+
+def _of_every(exact: str) -> tuple[int, int]:
+    """A fraction as "n of every d" with a small d (about n of every 10 when it is large)."""
+    value = Fraction(exact)
+    if value.denominator <= 20:
+        return value.numerator, value.denominator
+    return round(value * 10), 10
+
+
+EXAMPLES = {
+    "membership": lambda **v: _("For example: %(num)s of every %(den)s members are in the "
+                                "category «%(label)s».", **v),
+    "agenda": lambda **v: _("For example: %(num)s of every %(den)s proposals come from %(who)s.",
+                            **v),
+    "success": lambda **v: _("For example: %(num)s of every %(den)s carried proposals come from "
+                             "%(who)s.", **v),
+    "role": lambda **v: _("For example: the chair and the facilitation were in the hands of "
+                          "%(who)s about %(num)s of every %(den)s days.", **v),
+    "pivotal": lambda **v: _("For example: %(num)s of every %(den)s pivotal votes come from "
+                             "%(who)s.", **v),
+    "influence": lambda **v: _("For example: %(num)s of every %(den)s parts of the influence "
+                               "are in the hands of %(who)s.", **v),
 }

@@ -1,6 +1,8 @@
 """The figures pages: power balance (with the events behind each number), principles, level, and
 the audit view that shows the record and every figure as of any position of the log."""
 
+from fractions import Fraction
+
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -10,7 +12,8 @@ from projections import queries
 from webapp import charts, i18n
 from webapp.pages import pages
 from webapp.pages.common import share, signed_in
-from webapp.pages.explain import condition_sentence, evidence_sentence
+from webapp.pages.explain import condition_sentence, easy_examples, evidence_sentence
+from webapp.pages.helpers import index
 from webapp.pages.reading import Room, when
 
 SHARES = ("membership", "agenda", "success", "role", "pivotal", "influence")
@@ -57,7 +60,7 @@ def power_figures(room: Room) -> dict:
                                  _("Membership and influence by category"),
                                  _("For each category, the share of the members beside the "
                                    "share of the influence.")),
-        "trend": _trend(room),
+        "trend": _trend(room), "examples": easy_examples(power),
     }
 
 
@@ -65,11 +68,10 @@ def _trend(room: Room):
     points = queries.series(room.views, room.group_id, room.as_of)
     if not points:
         return None
-    from fractions import Fraction
 
     def value(text):
-        return charts.Value(None if text is None else float(Fraction(text)),
-                            "—" if text is None else f"{float(Fraction(text)):.2f}")
+        number = None if text is None else {"value": float(Fraction(text))}
+        return charts.Value(number and number["value"], index(number))
 
     return charts.line_chart(
         title=_("Balance index after each decision"),

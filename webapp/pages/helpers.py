@@ -4,7 +4,7 @@ them ("3 of every 8 (38 %)"), the decision explained in a sentence, and error pa
 import logging
 
 from flask import g, render_template, request, session
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext
 from werkzeug.exceptions import HTTPException
 
 from webapp import i18n
@@ -39,6 +39,12 @@ def page_context() -> dict:
         "easy_levels": EASY_LEVELS, "share_labels": SHARE_LABELS, "stage_labels": STAGE_LABELS,
         "share": share, "rule_sentence": rule_sentence, "decision_sentence": decision_sentence,
     }
+
+
+@pages.app_template_filter("index")
+def index(number: dict | None) -> str:
+    """A 0..1 figure such as the balance index, with two decimals in the page's language."""
+    return "—" if number is None else format_decimal(number["value"], format="0.00")
 
 
 @pages.app_template_filter("role_label")

@@ -79,6 +79,7 @@
   var liveUrl = main.dataset.liveUrl;
   var notice = document.getElementById("live-status");
   var busy = false, again = false, socket = null, retry = 1000, poller = null;
+  var everOpen = false, failures = 0;
 
   function known() {
     return Array.prototype.map.call(document.querySelectorAll("[data-proposal]"),
@@ -150,7 +151,7 @@
                              "?since=" + position);
     } catch (e) { return lost(); }
     socket.onopen = function () {
-      retry = 1000;
+      retry = 1000; everOpen = true; failures = 0;
       if (notice) notice.hidden = true;
       if (poller) { clearInterval(poller); poller = null; }
       refresh();
@@ -165,7 +166,9 @@
 
   function lost() {
     socket = null;
-    if (notice) notice.hidden = false;
+    failures += 1;
+    /* calm: a first failed attempt is not news; a dropped connection or repeated failures are */
+    if (notice && (everOpen || failures >= 3)) notice.hidden = false;
     if (!poller) poller = setInterval(refresh, 4000);  /* keep up meanwhile, by position */
     setTimeout(connect, retry);
     retry = Math.min(retry * 2, 30000);
