@@ -238,6 +238,7 @@ def test_the_proposal_page_explains_the_decision_in_a_sentence(web, people, room
     client.post(f"/proposals/{proposal_id}/close", data={"csrf_token": csrf_of(
         page(client, f"/groups/{group_id}"))})
     html = page(client, f"/proposals/{proposal_id}")
-    assert "La propuesta se aprobó. Participaron 2 de los 2 miembros con voto (100 %)." in html
+    assert "La propuesta se aprobó. Participaron 2 de los 2 miembros con voto." in html
+    assert "<dd>1 de cada 1 (100 %)</dd>" not in html and "<dd>100 %</dd>" in html  # turnout
     assert "Cambió su voto. Antes: En contra (<q>Primero no</q>)" in html
-    assert "mayoría: se aprueba cuando hay más votos a favor que en contra." in html
+    assert "Mayoría: se aprueba cuando hay más votos a favor que en contra." in html

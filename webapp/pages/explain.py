@@ -129,7 +129,7 @@ def _of_every(exact: str) -> tuple[int, int]:
 
 EXAMPLES = {
     "membership": lambda **v: _("For example: %(num)s of every %(den)s members are in the "
-                                "category «%(label)s».", **v),
+                                "category “%(label)s”.", **v),
     "agenda": lambda **v: _("For example: %(num)s of every %(den)s proposals come from %(who)s.",
                             **v),
     "success": lambda **v: _("For example: %(num)s of every %(den)s carried proposals come from "

@@ -53,7 +53,8 @@ def role_label(code: str) -> str:
 
 
 def rule_sentence(rule: dict) -> str:
-    name = i18n.RULES.get(rule["rule"], rule["rule"])
+    name = str(i18n.RULES.get(rule["rule"], rule["rule"]))
+    name = name[:1].upper() + name[1:]
     text = {
         "majority": _("%(name)s: it passes when more vote for than against.", name=name),
         "supermajority": _("%(name)s: it passes when at least %(share)s of the votes for or "
@@ -72,10 +73,9 @@ def decision_sentence(p: dict, room) -> str:
     counts = _("%(for)s for, %(against)s against, %(abstain)s abstaining, %(block)s blocking.",
                **{"for": tally["for"], "against": tally["against"],
                   "abstain": tally["abstain"], "block": tally["block"]})
-    turnout = ngettext("%(num)s of the %(eligible)s members who could vote took part "
-                       "(%(share)s).", "%(num)s of the %(eligible)s members who could vote took "
-                       "part (%(share)s).", len(decision["counted"]),
-                       eligible=len(decision["eligible"]), share=share(decision["turnout"]))
+    turnout = ngettext("%(num)s of the %(eligible)s members who could vote took part.",
+                       "%(num)s of the %(eligible)s members who could vote took part.",
+                       len(decision["counted"]), eligible=len(decision["eligible"]))
     result = {
         "carried": _("The proposal was carried."),
         "rejected": _("The proposal was rejected."),

@@ -1,4 +1,4 @@
-"""The shared record in plain sentences: "Ana voted for «Evening opening hours»".
+"""The shared record in plain sentences: "Ana voted for “Evening opening hours”".
 
 Names and titles come from the mutable tables (never ids); every sentence is a translatable
 string with named placeholders, so Spanish and English each read naturally. The result is plain
@@ -33,7 +33,7 @@ class Sentences:
         title = self.title(entry["aggregate_id"])
         text = (lambda key: text_of(self.texts, data.get(key)))
         if kind == "Founded":
-            return _("%(actor)s founded the group «%(name)s».", actor=actor, name=text("name"))
+            return _("%(actor)s founded the group “%(name)s”.", actor=actor, name=text("name"))
         if kind == "MemberJoined":
             category = label(i18n.CATEGORIES, data["category"])
             if data["member_id"] == entry["actor"]:
@@ -56,17 +56,17 @@ class Sentences:
             return _("%(auditor)s was appointed to audit the group.",
                      auditor=self.names.person(data["auditor_id"]))
         if kind == "Tabled":
-            return _("%(actor)s tabled the proposal «%(title)s».", actor=actor, title=title)
+            return _("%(actor)s tabled the proposal “%(title)s”.", actor=actor, title=title)
         if kind == "Amended":
-            return _("%(actor)s changed the proposal «%(title)s».", actor=actor, title=title)
+            return _("%(actor)s changed the proposal “%(title)s”.", actor=actor, title=title)
         if kind == "VoteCast":
             return self._vote(entry, actor, title)
         if kind == "Closed":
             outcome = data["decision"]["outcome"]
-            return _("«%(title)s» was closed: %(outcome)s.", title=title,
+            return _("“%(title)s” was closed: %(outcome)s.", title=title,
                      outcome=label(i18n.OUTCOMES, outcome))
         if kind == "Withdrawn":
-            return _("%(actor)s withdrew the proposal «%(title)s».", actor=actor, title=title)
+            return _("%(actor)s withdrew the proposal “%(title)s”.", actor=actor, title=title)
         if kind == "AssetOffered":
             return _("%(actor)s offers: %(what)s", actor=actor, what=text("description"))
         if kind == "SupportGiven":
@@ -77,7 +77,7 @@ class Sentences:
         if kind == "ReflectionRecorded":
             return _("%(actor)s shared a reflection on the six principles.", actor=actor)
         if kind == "Commented":
-            return _("%(actor)s commented on «%(title)s».", actor=actor, title=title)
+            return _("%(actor)s commented on “%(title)s”.", actor=actor, title=title)
         return _("%(actor)s made a change to the record.", actor=actor)
 
     @staticmethod
@@ -95,10 +95,10 @@ class Sentences:
         data = entry["data"]
         voter = self.names.person(data["voter"])
         sentence = {
-            "for": _("%(voter)s voted for «%(title)s».", voter=voter, title=title),
-            "against": _("%(voter)s voted against «%(title)s».", voter=voter, title=title),
-            "abstain": _("%(voter)s abstained on «%(title)s».", voter=voter, title=title),
-            "block": _("%(voter)s blocked «%(title)s».", voter=voter, title=title),
+            "for": _("%(voter)s voted for “%(title)s”.", voter=voter, title=title),
+            "against": _("%(voter)s voted against “%(title)s”.", voter=voter, title=title),
+            "abstain": _("%(voter)s abstained on “%(title)s”.", voter=voter, title=title),
+            "block": _("%(voter)s blocked “%(title)s”.", voter=voter, title=title),
         }[data["position"]]
         if data["voter"] != entry["actor"]:
             sentence += " " + _("(Recorded in the meeting by %(actor)s.)", actor=actor)
