@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from projections import queries
 from tests.conftest import PASSWORD
 
 MAJORITY = {"rule": "majority", "quorum": "1/2"}
@@ -186,7 +187,11 @@ def test_figures_pages_draw_charts_with_tables_and_link_numbers_to_their_events(
     for label in ("Adoptar un enfoque basado en los activos", "Borrar las distinciones",
                   "Facilitar en lugar de suministrar"):
         assert label in principles
-    assert "Aún no hay registro suficiente" in page(client, f"/groups/{group_id}/level")
+    level = page(client, f"/groups/{group_id}/level")
+    assert "Aún no hay registro suficiente" in level
+    found = queries.level(web.extensions["reciproca"].runner.views, group_id)
+    codes = [c["code"] for stage in found["conditions"].values() for c in stage]
+    assert len(codes) >= 9 and not [code for code in codes if code in level]  # all in words
 
 
 def test_the_audit_view_shows_the_record_as_of_a_position(web, people, room):

@@ -59,6 +59,16 @@ def condition_sentence(condition: dict, names) -> str:
         "balance_index_sides": lambda: _(
             "Balance index between the sides: %(value)s (4 of every 5 or more is needed).",
             value=share(value)),
+        "shared_responsibilities": lambda: _(
+            "Responsibilities shared with people with lived experience: %(tasks)s tasks taken on, "
+            "%(carried)s recruitment, training or risk decisions proposed by them and carried.",
+            tasks=value.get("lived_experience_tasks", 0),
+            carried=value.get("lived_experience_training_or_risk_carried", 0)),
+        "service_user_expert": lambda: _(
+            "Times the experience of people who use the service shaped a carried proposal: "
+            "%(n)s.", n=value),
+        "risks_managed_together": lambda: _(
+            "Risk decisions carried with votes for from both sides: %(n)s.", n=value),
         "evidence_for_every_principle": lambda: _(
             "Principles still without evidence: %(list)s.",
             list=", ".join(str(i18n.PRINCIPLES[p]) for p in value) or _("none")),
