@@ -91,6 +91,7 @@ def test_two_members_decide_together_and_each_sees_the_other_live(chromium, serv
     bea = member(chromium, served, people["bea"])
     for page in (ana, bea):
         page.goto(f"{served}/groups/{group}")
+        page.locator('main[data-live="open"]').wait_for(state="attached")  # the websocket
     bea.click("text=Registrar una aportación")
     bea.fill("#contribute-description", "Borrador que no se pierde")  # a draft in progress
 

@@ -12,8 +12,8 @@ from marshmallow import ValidationError
 
 from domain import errors
 from projections.record import cited_texts as text_ids
-from webapp.services import services
 from webapp.auth import current_person
+from webapp.services import services
 
 
 def csrf_token() -> str:

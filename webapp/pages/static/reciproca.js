@@ -152,6 +152,7 @@
     } catch (e) { return lost(); }
     socket.onopen = function () {
       retry = 1000; everOpen = true; failures = 0;
+      main.dataset.live = "open";
       if (notice) notice.hidden = true;
       if (poller) { clearInterval(poller); poller = null; }
       refresh();
@@ -166,6 +167,7 @@
 
   function lost() {
     socket = null;
+    main.dataset.live = "closed";
     failures += 1;
     /* calm: a first failed attempt is not news; a dropped connection or repeated failures are */
     if (notice && (everOpen || failures >= 3)) notice.hidden = false;
