@@ -256,3 +256,23 @@ def test_no_page_has_a_wcag_a_or_aa_violation(chromium, served, group, people, w
         if violations:
             found["easy " + path] = violations
     assert found == {}
+
+
+def test_a_dropped_connection_says_so_calmly_and_catches_up_by_position(chromium, served, group,
+                                                                         people, web):
+    page = member(chromium, served, people["bea"])
+    page.goto(f"{served}/groups/{group}")
+    page.locator('main[data-live="open"]').wait_for(state="attached")
+    page.click("text=Registrar una aportación")
+    page.fill("#contribute-description", "Lo que estaba escribiendo")
+    hub = web.extensions["reciproca_live"]
+    hub.close_all()  # as when the server stops: sockets close, and new ones are refused
+    page.locator("#live-status", has_text="Reconectando…").wait_for()
+    web.test_client().post(f"/api/groups/{group}/proposals", headers=people["ana"]["auth"],
+                           json={"title": "Mientras tanto", "body": "b", "scope": "design"})
+    page.locator("#record li", has_text="Ana presentó la propuesta «Mientras tanto»").wait_for()
+    hub.closing = False  # the server is back
+    page.locator('main[data-live="open"]').wait_for(state="attached")
+    page.locator("#live-status").wait_for(state="hidden")
+    assert page.input_value("#contribute-description") == "Lo que estaba escribiendo"
+    assert page.locator("article.proposal", has_text="Mientras tanto").count() == 1
