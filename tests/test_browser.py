@@ -109,6 +109,13 @@ def test_two_members_decide_together_and_each_sees_the_other_live(chromium, serv
     assert bea.input_value("#contribute-description") == "Borrador que no se pierde"
     shot(bea, "group-live-es")
 
+    card.locator("a", has_text="Comentar").click()  # Bea comments on the proposal's page
+    bea.fill("#comment-body", "¿Y los jueves?")
+    bea.click("#comment button[type=submit]")
+    bea.locator(".comments .body", has_text="¿Y los jueves?").wait_for()
+    ana.locator("#record li", has_text="Bea comentó «Horario de tarde»").wait_for()
+    bea.go_back()
+    card = bea.locator("article.proposal", has_text="Horario de tarde")
     card.locator("textarea").fill("Mejor los jueves")
     card.locator("button.vote-against").click()
     ana.locator("#record li", has_text="Bea votó en contra de «Horario de tarde»").wait_for()

@@ -2,6 +2,8 @@
 of ids, user text inert, both languages, live changes by position, figures and meeting mode."""
 
 import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -247,3 +249,46 @@ def test_the_proposal_page_explains_the_decision_in_a_sentence(web, people, room
     assert "<dd>1 de cada 1 (100 %)</dd>" not in html and "<dd>100 %</dd>" in html  # turnout
     assert "Cambió su voto. Antes: En contra (<q>Primero no</q>)" in html
     assert "Mayoría: se aprueba cuando hay más votos a favor que en contra." in html
+
+
+def test_comments_and_replies_from_the_proposal_page_are_shown_inert(web, people, room):
+    group_id, proposal_id = room
+    client = browser(web, people["bea"])
+    html = page(client, f"/proposals/{proposal_id}")
+    done = client.post(f"/proposals/{proposal_id}/comment", data={
+        "csrf_token": csrf_of(html), "form": "comment", "body": NASTY,
+        "back": f"/proposals/{proposal_id}"})
+    assert done.status_code == 303 and done.headers["Location"] == f"/proposals/{proposal_id}"
+    html = page(client, f"/proposals/{proposal_id}")
+    assert '<p class="body">&lt;script&gt;alert(&#34;x&#34;)' in html
+    comment_id = re.search(r'name="reply_to" value="([^"]+)"', html).group(1)
+    ana = browser(web, people["ana"])
+    ana.post(f"/proposals/{proposal_id}/comment", data={
+        "csrf_token": csrf_of(page(ana, f"/proposals/{proposal_id}")), "body": "De acuerdo",
+        "reply_to": comment_id})
+    html = page(client, f"/proposals/{proposal_id}")
+    assert re.search(r'class="replies"><li class="comment"><p class="who"><strong>Ana', html)
+    assert "Bea comentó «&lt;script&gt;" in page(client, f"/groups/{group_id}")
+    empty = client.post(f"/proposals/{proposal_id}/comment", data={
+        "csrf_token": csrf_of(html), "form": "comment", "body": ""})
+    assert empty.status_code == 422  # the proposal page again, the error beside the field
+    assert re.search(r'id="comment-body-error"[^>]*>Rellena este campo',
+                     empty.get_data(as_text=True))
+
+
+def test_a_deadline_typed_in_local_time_is_kept_and_shown(web, people, room):
+    group_id, _ = room
+    client = browser(web, people["ana"])
+    html = page(client, f"/groups/{group_id}")
+    done = client.post(f"/groups/{group_id}/proposals", data={
+        "csrf_token": csrf_of(html), "form": "table", "title": "Con plazo", "body": "b",
+        "scope": "risk", "closes_at": "2099-03-01T18:30"})
+    assert done.status_code == 422  # more than 90 days ahead: refused, beside the field
+    assert 'id="table-closes_at-error"' in done.get_data(as_text=True)
+    ahead = (datetime.now(timezone.utc) + timedelta(days=2)).astimezone(ZoneInfo("Europe/Madrid"))
+    done = client.post(f"/groups/{group_id}/proposals", data={
+        "csrf_token": csrf_of(html), "form": "table", "title": "Con plazo", "body": "b",
+        "scope": "risk", "closes_at": ahead.strftime("%Y-%m-%dT%H:%M")})
+    assert done.status_code == 303
+    html = page(client, f"/groups/{group_id}")
+    assert "se cierra sola el" in html and ahead.strftime("%H:%M") in html

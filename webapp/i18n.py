@@ -17,6 +17,7 @@ from flask_babel import Babel, force_locale, lazy_gettext as _l
 
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
+TIMEZONE = "Europe/Madrid"  # times are shown, and typed, in the service's own zone
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 
@@ -30,7 +31,7 @@ def language() -> str:
 def init_app(flask_app) -> None:
     compile_catalogs()
     Babel(flask_app, locale_selector=language, default_translation_directories=str(TRANSLATIONS),
-          default_timezone="Europe/Madrid")
+          default_timezone=TIMEZONE)
 
 
 def compile_catalogs() -> None:

@@ -5,6 +5,10 @@ schema, same permission, same application method); with JavaScript the same rout
 and the page updates in place (a typed draft is never replaced).
 """
 
+from datetime import datetime
+from functools import partial
+from zoneinfo import ZoneInfo
+
 from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
@@ -17,7 +21,6 @@ from webapp.idempotency import request_id
 from webapp.pages import pages
 from webapp.pages.common import answer, check_csrf, failure, local, refused, signed_in
 from webapp.pages.reading import Room
-from webapp.schemas import ProposalIn
 from webapp.services import services
 
 
@@ -56,7 +59,7 @@ def live(group_id: str):
 
 
 @pages.get("/proposals/<proposal_id>")
-def proposal_page(proposal_id: str):
+def proposal_page(proposal_id: str, errors: dict | None = None, values: dict | None = None):
     person = signed_in()
     try:
         aggregate = visible_proposal(services(), proposal_id, person["person_id"])
@@ -69,7 +72,8 @@ def proposal_page(proposal_id: str):
     history = [e for e in room.entries(newest=None) if e["proposal_id"] == proposal_id]
     return render_template("proposal.html", room=room, p=room.proposal(view), texts=texts,
                            versions=versions, history=list(reversed(history)),
-                           votes=_votes(room, history), errors={}, values={})
+                           votes=_votes(room, history), errors=errors or {},
+                           values=values or {})
 
 
 def _votes(room: Room, history: list[dict]) -> list[dict]:
@@ -82,18 +86,18 @@ def _votes(room: Room, history: list[dict]) -> list[dict]:
             for voter, votes in by_voter.items()]
 
 
-def _command(name: str, group_id: str, payload: dict, done_message: str):
+def _command(name: str, group_id: str, payload: dict, done_message: str, page=None):
     """Run one command through the dispatcher the API uses (same schema, same permission);
-    on refusal show the group page again with the errors beside the fields."""
+    on refusal show the page again (the group's, unless `page` says) with the errors beside
+    the fields and what was typed."""
     person = signed_in()
     check_csrf()
     values = request.form.to_dict()
     try:
         done = dispatch(name, Caller.of(person, request_id()), payload)
     except (ValidationError, DomainError) as error:
-        form = values.get("form", "_")
-        return refused(failure(error), lambda m: group_page(group_id, errors={form: m},
-                                                                 values=values))
+        form, page = values.get("form", "_"), page or partial(group_page, group_id)
+        return refused(failure(error), lambda m: page(errors={form: m}, values=values))
     target = local(request.form.get("back"), url_for("pages.group_page", group_id=group_id))
     return answer(done_message, target, position=done["position"])
 
@@ -111,9 +115,28 @@ def table_proposal(group_id: str):
         payload["rule"] = {"rule": rule, "quorum": request.form.get("quorum") or "1/2"}
         if rule == "supermajority":
             payload["rule"]["threshold"] = request.form.get("threshold") or "2/3"
-    if "closes_at" in ProposalIn().fields:
-        payload.update(_given("closes_at"))
+    if request.form.get("closes_at"):
+        payload["closes_at"] = _local_time(request.form["closes_at"])
     return _command("table_proposal", group_id, payload, _("Your proposal was tabled."))
+
+
+def _local_time(value: str) -> str:
+    """A browser's date and time (no zone) as an ISO time in the service's zone; anything else
+    is passed on for the schema to name."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(i18n.TIMEZONE))
+    return moment.isoformat()
+
+
+@pages.post("/proposals/<proposal_id>/comment")
+def comment(proposal_id: str):
+    payload = {**_given("body", "reply_to"), "proposal_id": proposal_id}
+    return _command("comment", _group_of(proposal_id), payload, _("Your comment was added."),
+                    page=partial(proposal_page, proposal_id))
 
 
 @pages.post("/proposals/<proposal_id>/vote")

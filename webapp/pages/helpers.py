@@ -12,7 +12,6 @@ from webapp.auth import current_person
 from webapp.pages import pages
 from webapp.pages.common import csrf_token, share
 from webapp.pages.explain import EASY_FIGURES, EASY_LEVELS, EASY_PRINCIPLES
-from webapp.schemas import ProposalIn
 
 log = logging.getLogger("reciproca")
 VOTE_BUTTONS = {"for": lambda: _("For"), "against": lambda: _("Against"),
@@ -34,7 +33,6 @@ def page_context() -> dict:
         "principle_labels": i18n.PRINCIPLES, "level_labels": i18n.LEVELS,
         "side_labels": i18n.SIDES, "category_plurals": i18n.CATEGORIES_PLURAL,
         "vote_buttons": {code: label() for code, label in VOTE_BUTTONS.items()},
-        "deadline_supported": "closes_at" in ProposalIn().fields,
         "easy_figures": EASY_FIGURES, "easy_principles": EASY_PRINCIPLES,
         "easy_levels": EASY_LEVELS, "share_labels": SHARE_LABELS, "stage_labels": STAGE_LABELS,
         "share": share, "rule_sentence": rule_sentence, "decision_sentence": decision_sentence,

@@ -43,7 +43,8 @@ class Room:
         self.state = queries.group_state(self.views, group_id, as_of)
         self.members = self.state["membership"]["members"]
         self.texts = self.names.read([self.group.name, self.group.purpose]
-                                     + [[p["title"], p["body"]] for p in self.proposals])
+                                     + [[p["title"], p["body"], p.get("comments", [])]
+                                        for p in self.proposals])
         self.sentences = Sentences(self.names, self.texts,
                                    {p["id"]: p["title"] for p in self.proposals})
 
@@ -103,9 +104,22 @@ class Room:
             "tally": view["tally"], "voted": len(view["ballots"]), "eligible": len(self.voting),
             "mine": mine["position"] if mine else None, "decision": view["decision"],
             "outcome": (view["decision"] or {}).get("outcome") or view["status"],
-            "closes_at": view.get("closes_at"), "tabled": when(view["tabled"]["time"]),
-            "proposer_id": view["proposer"],
+            "closes_at": view.get("closes_at") and when(view["closes_at"]),
+            "at_deadline": view.get("at_deadline"), "tabled": when(view["tabled"]["time"]),
+            "proposer_id": view["proposer"], "comments": self._comments(view),
         }
+
+    def _comments(self, view: dict) -> list[dict]:
+        """Comments in order, each with its replies (one level)."""
+        shown = [{"id": c["id"], "author": self.names.person(c["author"]),
+                  "body": self.texts.get(c["body"]["text_id"]) or _("(text erased)"),
+                  "when": when(c["time"]), "reply_to": c["reply_to"], "replies": []}
+                 for c in view.get("comments", [])]
+        by_id = {c["id"]: c for c in shown}
+        for comment in shown:
+            if comment["reply_to"] in by_id:
+                by_id[comment["reply_to"]]["replies"].append(comment)
+        return [c for c in shown if c["reply_to"] not in by_id]
 
     def open_proposals(self) -> list[dict]:
         return [self.proposal(p) for p in reversed(self.proposals) if p["status"] == "open"]

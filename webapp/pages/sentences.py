@@ -62,9 +62,11 @@ class Sentences:
         if kind == "VoteCast":
             return self._vote(entry, actor, title)
         if kind == "Closed":
-            outcome = data["decision"]["outcome"]
-            return _("“%(title)s” was closed: %(outcome)s.", title=title,
-                     outcome=label(i18n.OUTCOMES, outcome))
+            outcome = label(i18n.OUTCOMES, data["decision"]["outcome"])
+            if data.get("at_deadline"):
+                return _("“%(title)s” closed at its deadline: %(outcome)s.", title=title,
+                         outcome=outcome)
+            return _("“%(title)s” was closed: %(outcome)s.", title=title, outcome=outcome)
         if kind == "Withdrawn":
             return _("%(actor)s withdrew the proposal “%(title)s”.", actor=actor, title=title)
         if kind == "AssetOffered":
