@@ -136,10 +136,26 @@ class Reciproca(Application):
             actor=actor, member_id=member_id, display_name=name, category=category, role=role,
             at=at), result_id=member_id, kept=kept)
 
-    def leave_group(self, group_id: object, *, actor: str, member_id: str) -> Recorded:
+    def join_by_invitation(self, group_id: object, *, member_id: str, invited_by: str,
+                           display_name: str, category: str, role: str = "member") -> Recorded:
+        """The newcomer joins on an invitation; the event names who invited them."""
+        member_id = as_person_id(member_id, "member_id")
+        invited_by = as_person_id(invited_by, "invited_by")
+        kept = Texts()
+        name = kept.keep(display_name, "display_name")
+        return self._change_group(group_id, lambda group, at: group.join_by_invitation(
+            member_id=member_id, invited_by=invited_by, display_name=name, category=category,
+            role=role, at=at), result_id=member_id, kept=kept)
+
+    def leave_group(self, group_id: object, *, actor: str, member_id: str,
+                    reason: str | None = None) -> Recorded:
+        """A member leaves; a chair removing someone else gives a reason."""
         actor, member_id = as_person_id(actor), as_person_id(member_id, "member_id")
+        kept = Texts()
+        reason_ref = kept.keep(reason, "reason", required=actor != member_id)
         return self._change_group(group_id, lambda group, at: group.leave(
-            actor=actor, member_id=member_id, at=at), result_id=member_id)
+            actor=actor, member_id=member_id, reason=reason_ref, at=at), result_id=member_id,
+            kept=kept)
 
     def redact_text(self, group_id: object, *, actor: str, text_id: str, reason: str,
                     how: str = "redaction") -> Recorded:

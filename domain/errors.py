@@ -37,6 +37,10 @@ class AlreadyMember(DomainError):
     """The person is already a member of the group."""
 
 
+class LastChair(DomainError):
+    """The group's last chair cannot leave while it has other members."""
+
+
 class ProposalClosed(DomainError):
     """The proposal is closed or withdrawn: nothing more can happen to it."""
 

@@ -10,7 +10,14 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.aggregate import GroupAggregate
-from domain.errors import AlreadyMember, InvalidValue, NotAllowed, NotAMember, UnknownMember
+from domain.errors import (
+    AlreadyMember,
+    InvalidValue,
+    LastChair,
+    NotAllowed,
+    NotAMember,
+    UnknownMember,
+)
 from domain.rules import CARRIED, DecisionRule
 from domain.vocabulary import (
     ADMITTING_ROLES,
@@ -61,19 +68,37 @@ class Group(GroupAggregate):
             group.decided = set()
 
     class MemberJoined(GroupAggregate.Event):
+        """A member joins: admitted by the actor, or (`invited_by` set) accepting an invitation,
+        when the actor is the newcomer and `invited_by` the chair or facilitator who invited."""
+
         TOPIC = "reciproca/Group.MemberJoined"
+        class_version = 2
         member_id: str
         display_name: dict
         category: str
         role: str
+        invited_by: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["invited_by"] = None
 
         def apply(self, group: "Group") -> None:
             group.members[self.member_id] = {"category": self.category, "roles": [self.role]}
             group.display_names[self.member_id] = self.display_name
 
     class MemberLeft(GroupAggregate.Event):
+        """A member leaves (the actor is the member) or a chair removes them, giving a reason
+        (a text reference, shown in the record)."""
+
         TOPIC = "reciproca/Group.MemberLeft"
+        class_version = 2
         member_id: str
+        reason: dict | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["reason"] = None
 
         def apply(self, group: "Group") -> None:
             del group.members[self.member_id]
@@ -150,7 +175,7 @@ class Group(GroupAggregate):
         group = cls._create(cls.Founded, id=id, actor=actor, group_id=str(id), name=name,
                             purpose=purpose, rule=rule.to_data(), timestamp=at)
         group._trigger(cls.MemberJoined, actor, at, member_id=actor, display_name=founder_name,
-                       category=category, role="member")
+                       category=category, role="member", invited_by=None)
         group._trigger(cls.RoleAssigned, actor, at, member_id=actor, role="chair", how=FOUNDING,
                        proposal_id=None)
         return group
@@ -196,6 +221,16 @@ class Group(GroupAggregate):
     def admit(self, *, actor: str, member_id: str, display_name: dict, category: str, role: str,
               at: datetime) -> None:
         self.require_role(actor, ADMITTING_ROLES, "admit members")
+        self._join(actor, member_id, display_name, category, role, None, at)
+
+    def join_by_invitation(self, *, member_id: str, invited_by: str, display_name: dict,
+                           category: str, role: str, at: datetime) -> None:
+        """The newcomer accepts an invitation; it holds while its inviter may still admit."""
+        if not set(self.roles_of(invited_by)) & set(ADMITTING_ROLES):
+            raise NotAllowed("the person who sent this invitation can no longer admit members")
+        self._join(member_id, member_id, display_name, category, role, invited_by, at)
+
+    def _join(self, actor, member_id, display_name, category, role, invited_by, at) -> None:
         checked_code(category, CATEGORIES, "category")
         checked_code(role, ("member", "observer"), "role")
         if member_id in self.members:
@@ -204,7 +239,8 @@ class Group(GroupAggregate):
             raise InvalidValue("an auditor of the group cannot become a member of it: an "
                                "auditor stays outside the group it audits", "email")
         self._trigger(self.MemberJoined, actor, at, member_id=member_id,
-                      display_name=display_name, category=category, role=role)
+                      display_name=display_name, category=category, role=role,
+                      invited_by=invited_by)
 
     def appoint_auditor(self, *, actor: str, auditor_id: str, as_organisation_admin: bool,
                         at: datetime) -> None:
@@ -226,19 +262,27 @@ class Group(GroupAggregate):
         checked_code(how, REDACTIONS, "how")
         self._trigger(self.TextRedacted, actor, at, text_id=text_id, reason=reason, how=how)
 
-    def leave(self, *, actor: str, member_id: str, at: datetime) -> None:
-        """A member leaves, or a chair removes them."""
+    def leave(self, *, actor: str, member_id: str, reason: dict | None, at: datetime) -> None:
+        """A member leaves, or a chair removes them with a reason. The last chair cannot leave
+        while others remain: the group would have nobody to admit or remove members."""
         self.require_member(actor)
         self.require_known(member_id)
         if actor != member_id:
             self.require_role(actor, AUTHORITY_ROLES, "remove another member")
-        self._trigger(self.MemberLeft, actor, at, member_id=member_id)
+            if reason is None:
+                raise InvalidValue("a reason is needed to remove a member", "reason")
+        chairs = [m for m in self.members if "chair" in self.roles_of(m)]
+        if chairs == [member_id] and len(self.members) > 1:
+            raise LastChair("the last chair cannot leave while the group has other members: "
+                            "give the chair role to someone first")
+        self._trigger(self.MemberLeft, actor, at, member_id=member_id, reason=reason)
 
     def change_category(self, *, actor: str, member_id: str, category: str, at: datetime) -> None:
+        """People name their own category: nobody changes it for them."""
         self.require_member(actor)
         self.require_known(member_id)
         if actor != member_id:
-            self.require_role(actor, AUTHORITY_ROLES, "change another member's category")
+            raise NotAllowed("people name their own category; only the member can change it")
         checked_code(category, CATEGORIES, "category")
         previous = self.category_of(member_id)
         if category == previous:

@@ -21,7 +21,7 @@ ROLES = ("chair", "facilitator", "note_taker", "member", "observer")
 LEADERSHIP_ROLES = ("chair", "facilitator")
 # Roles whose holders may record a vote for a member present in person.
 RECORDING_ROLES = ("chair", "facilitator", "note_taker")
-# Roles whose holders may change roles and categories directly, or remove a member.
+# Roles whose holders may change roles directly, appoint auditors, or remove a member.
 AUTHORITY_ROLES = ("chair",)
 # Roles whose holders may admit members.
 ADMITTING_ROLES = ("chair", "facilitator")

@@ -8,6 +8,7 @@ from domain.errors import (
     AlreadyMember,
     AmendmentTooLate,
     InvalidValue,
+    LastChair,
     NotAllowed,
     NotAMember,
     NotFound,
@@ -201,9 +202,68 @@ def test_membership_admission_and_categories(app):
     with pytest.raises(InvalidValue) as refused:
         admit(app, group_id, chair, category="vecino")
     assert refused.value.field == "category"
+    with pytest.raises(NotAllowed):  # people name their own category, even to a chair
+        app.change_category(group_id, actor=chair, member_id=member, category="carer")
     app.change_category(group_id, actor=member, member_id=member, category="carer")
     change = last(app, "CategoryChanged")
     assert (change.category, change.previous) == ("carer", "community")
+
+
+def test_a_member_leaves_and_a_chair_removes_with_a_reason_shown_by_reference(app):
+    group_id, chair = found_group(app)
+    leaver, removed, other = (admit(app, group_id, chair) for _ in range(3))
+    app.leave_group(group_id, actor=leaver, member_id=leaver)
+    assert last(app, "MemberLeft").reason is None
+    with pytest.raises(NotAllowed):
+        app.leave_group(group_id, actor=other, member_id=removed, reason="No viene")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.leave_group(group_id, actor=chair, member_id=removed)
+    assert refused.value.field == "reason"
+    assert app.recorder.max_notification_id() == before
+    app.leave_group(group_id, actor=chair, member_id=removed, reason="Acoso a otra persona")
+    event = last(app, "MemberLeft")
+    assert (event.actor, event.member_id) == (chair, removed)
+    assert app.texts.text(event.reason) == "Acoso a otra persona"
+    assert set(app.group(group_id).members) == {chair, other}
+
+
+def test_the_last_chair_cannot_leave_a_group_with_members_but_may_once_another_chairs(app):
+    group_id, chair = found_group(app)
+    member, other = admit(app, group_id, chair), admit(app, group_id, chair)
+    with pytest.raises(LastChair):
+        app.leave_group(group_id, actor=chair, member_id=chair)
+    app.change_role(group_id, actor=chair, member_id=member, role="chair", action="assign")
+    app.leave_group(group_id, actor=chair, member_id=chair)
+    with pytest.raises(LastChair):  # the new chair is now the last one
+        app.leave_group(group_id, actor=member, member_id=member)
+    app.leave_group(group_id, actor=other, member_id=other)
+    app.leave_group(group_id, actor=member, member_id=member)  # nobody left behind
+    assert app.group(group_id).members == {}
+
+
+def test_joining_by_invitation_names_the_inviter_while_they_may_still_admit(app):
+    group_id, chair = found_group(app)
+    facilitator, plain = admit(app, group_id, chair), admit(app, group_id, chair)
+    app.change_role(group_id, actor=chair, member_id=facilitator, role="facilitator",
+                    action="assign")
+    newcomer = str(uuid.uuid4())
+    app.join_by_invitation(group_id, member_id=newcomer, invited_by=facilitator,
+                           display_name="Rosa", category="carer", role="observer")
+    joined = last(app, "MemberJoined")
+    assert (joined.actor, joined.member_id, joined.invited_by) == (newcomer, newcomer,
+                                                                   facilitator)
+    assert app.group(group_id).members[newcomer] == {"category": "carer",
+                                                     "roles": ["observer"]}
+    with pytest.raises(AlreadyMember):
+        app.join_by_invitation(group_id, member_id=newcomer, invited_by=chair,
+                               display_name="Rosa", category="carer")
+    with pytest.raises(NotAllowed):  # invited by someone who cannot admit members
+        app.join_by_invitation(group_id, member_id=str(uuid.uuid4()), invited_by=plain,
+                               display_name="Luis", category="carer")
+    assert last(app, "MemberJoined").member_id == newcomer
+    admit(app, group_id, chair)
+    assert last(app, "MemberJoined").invited_by is None  # admitted directly by the actor
 
 
 def test_contributions_name_their_member_and_are_checked(app):

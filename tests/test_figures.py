@@ -501,7 +501,7 @@ def test_role_time_revoke_leave_and_category_change(projected, sqlite_url):
     s.clock.at(7)  # 16:00 C facilitator (ca)
     s.role(C, "facilitator")
     s.clock.at(9)  # 18:00 C becomes community while holding it: 2 h ca, then co
-    s.app.change_category(s.group, actor=s.chair, member_id=C, category="community")
+    s.app.change_category(s.group, actor=C, member_id=C, category="community")
     s.clock.at(12)  # 21:00 the group's latest event: "now"
     s.app.take_on_task(s.group, actor=S, description="Difusión")
 
@@ -559,7 +559,7 @@ def test_category_change_affects_later_votes_and_proposals_only(projected, sqlit
     # prop1 tabled by X while a carer; X votes for while a carer
     prop1, tabled1 = s.table(X)
     x1 = s.vote(prop1, X, "for")
-    s.app.change_category(s.group, actor=P, member_id=X, category="manager")  # X now ma
+    s.app.change_category(s.group, actor=X, member_id=X, category="manager")  # X now ma
     s.votes(prop1, [(Y, "for"), (Z, "against"), (P, "abstain")])
     d1 = s.close(prop1)
     # for 2 (X, Y) > against 1: carried; flip a for: 1 vs 2 -> pivotal X, Y

@@ -180,7 +180,7 @@ def workload(app, clock, base: int = 0) -> tuple[str, str]:
     p3 = app.table_proposal(g1, actor=p(3), title="R", body="B", scope="governance",
                             kind="role_change", change={"member_id": p(4), "role": "chair",
                                                         "action": "assign"}).id; t()
-    app.change_category(g1, actor=p(1), member_id=p(5), category="carer"); t()
+    app.change_category(g1, actor=p(5), member_id=p(5), category="carer"); t()
     for k in range(4):
         app.cast_vote(p3, actor=p(1 + k), position="for"); t()
     app.close_proposal(p3, actor=p(1)); t()
@@ -189,7 +189,7 @@ def workload(app, clock, base: int = 0) -> tuple[str, str]:
     app.reflect(g1, actor=p(4), scores={"reciprocity": 4, "peer_support": 5}); t()
     app.reflect(g2, actor=p(105), scores={"asset_based": 2}); t()
     app.leave_group(g1, actor=p(2), member_id=p(2)); t()
-    app.leave_group(g2, actor=p(101), member_id=p(106)); t()
+    app.leave_group(g2, actor=p(101), member_id=p(106), reason="Motivo"); t()
     return g1, g2
 
 
@@ -319,12 +319,14 @@ class History:
         elif name == "category":
             g, who, whom, category = args
             gid = self.group(g)
-            app.change_category(gid, actor=self.who(gid, who), member_id=self.whom(gid, whom),
-                                category=category)
+            member = self.whom(gid, whom)  # people name their own category
+            app.change_category(gid, actor=member if who % 2 else self.who(gid, who),
+                                member_id=member, category=category)
         elif name == "leave":
             g, who, whom = args
             gid = self.group(g)
-            app.leave_group(gid, actor=self.who(gid, who), member_id=self.whom(gid, whom))
+            app.leave_group(gid, actor=self.who(gid, who), member_id=self.whom(gid, whom),
+                            reason="Motivo")
         elif name == "table":
             g, who, scope, kind, rule = args
             gid = self.group(g)

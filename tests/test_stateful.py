@@ -33,6 +33,7 @@ from domain.errors import (
     AmendmentTooLate,
     DomainError,
     InvalidValue,
+    LastChair,
     NotAllowed,
     NotAMember,
     NotFound,
@@ -306,8 +307,12 @@ class ReciprocaMachine(RuleBasedStateMachine):
             reasons.append(UnknownMember)
         if actor != member and not self.holds(actor, AUTHORITY):
             reasons.append(NotAllowed)
+        chairs = [p for p in self.members if "chair" in self.members[p]["roles"]]
+        if chairs == [member] and len(self.members) > 1:
+            reasons.append(LastChair)
+        reason = None if actor == member else "Motivo"
         if self.run(reasons, 1, self.app.leave_group, self.group_id, actor=actor,
-                    member_id=member):
+                    member_id=member, reason=reason):
             del self.members[member]
             self.left.add(member)
 
@@ -323,8 +328,8 @@ class ReciprocaMachine(RuleBasedStateMachine):
             reasons.append(NotAMember)
         if member not in self.members:
             reasons.append(UnknownMember)
-        if actor != member and not self.holds(actor, AUTHORITY):
-            reasons.append(NotAllowed)
+        if actor != member:
+            reasons.append(NotAllowed)  # people name their own category
         if category not in CATEGORIES or (
                 member in self.members and self.members[member]["category"] == category):
             reasons.append(InvalidValue)
