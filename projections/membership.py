@@ -1,4 +1,5 @@
-"""Who belongs to a group, in which category and with which roles, folded from its events.
+"""Who belongs to a group, in which category and with which roles, folded from its events; also
+who audits it and the reference of its name, for the list of a person's groups.
 
 The other folds read this state as it was *before* the event they are folding, so that a member
 leaving or changing category is seen with the category and roles they had.
@@ -11,12 +12,16 @@ MEMBERSHIP_EVENTS = frozenset({"MemberJoined", "MemberLeft", "CategoryChanged", 
 
 
 def new_membership() -> dict:
-    return {"members": {}, "ever_held": {}}
+    return {"members": {}, "ever_held": {}, "auditors": [], "name": None}
 
 
 def fold_membership(state: dict, event: dict) -> None:
     members, data, kind = state["members"], event["data"], event["type"]
-    if kind == "MemberJoined":
+    if kind == "Founded":
+        state["name"] = data["name"]
+    elif kind == "AuditorAppointed":
+        state.setdefault("auditors", []).append(data["auditor_id"])
+    elif kind == "MemberJoined":
         members[data["member_id"]] = {"category": data["category"], "roles": [data["role"]]}
     elif kind == "MemberLeft":
         members.pop(data["member_id"], None)

@@ -182,6 +182,18 @@ def record_entries(views: ViewTables, group_id: str, as_of: int | None = None) -
     return _entries(views, group_id, 0, as_of)
 
 
+def groups_of(views: ViewTables, person_id: str, *, after: str = "",
+              limit: int = 100) -> list[dict]:
+    """The groups a person belongs to or audits, by group id after `after`: id, category,
+    roles, auditor, and the text id of the group's name."""
+    rows = views.select(
+        "SELECT group_id, category, roles, auditor, name_text_id FROM view_people "
+        "WHERE person_id = :person_id AND group_id > :after ORDER BY group_id LIMIT :limit",
+        person_id=person_id, after=after, limit=max(1, min(limit, MAX_PAGE)))
+    return [{"id": r["group_id"], "category": r["category"], "roles": json.loads(r["roles"]),
+             "auditor": bool(r["auditor"]), "name_text_id": r["name_text_id"]} for r in rows]
+
+
 def groups(views: ViewTables) -> list[str]:
     return [r["group_id"] for r in views.select("SELECT group_id FROM view_groups "
                                                 "ORDER BY group_id")]

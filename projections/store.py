@@ -26,9 +26,9 @@ from projections.coordination import LOCK_KEY, VIEWS_CHANNEL, AdvisoryLock, File
 
 TRACKING_NAME = "reciproca-views"
 # Raise when a view table changes shape: `reciproca init` then remakes the views from the log.
-VIEWS_VERSION = 2
+VIEWS_VERSION = 3
 VIEW_TABLES = ("view_groups", "view_record", "view_proposals", "view_trace", "view_evidence",
-               "view_series", "view_snapshots")
+               "view_series", "view_snapshots", "view_people")
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS view_groups (
         group_id TEXT PRIMARY KEY, state TEXT NOT NULL, position BIGINT NOT NULL)""",
@@ -58,6 +58,11 @@ SCHEMA = [
         group_id TEXT NOT NULL, position BIGINT NOT NULL, point TEXT NOT NULL,
         PRIMARY KEY (group_id, position))""",
     "CREATE INDEX IF NOT EXISTS view_series_log ON view_series (position)",
+    # Who belongs to or audits which group, for "my groups": rewritten with each group's state.
+    """CREATE TABLE IF NOT EXISTS view_people (
+        person_id TEXT NOT NULL, group_id TEXT NOT NULL, category TEXT, roles TEXT NOT NULL,
+        auditor INTEGER NOT NULL, name_text_id TEXT, PRIMARY KEY (person_id, group_id))""",
+    "CREATE INDEX IF NOT EXISTS view_people_group ON view_people (group_id)",
     """CREATE TABLE IF NOT EXISTS view_snapshots (
         group_id TEXT NOT NULL, position BIGINT NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (group_id, position))""",
@@ -78,6 +83,9 @@ SCHEMA = [
 UPSERT_GROUP = """INSERT INTO view_groups (group_id, state, position)
     VALUES (:group_id, :state, :position)
     ON CONFLICT (group_id) DO UPDATE SET state = excluded.state, position = excluded.position"""
+DELETE_PEOPLE = "DELETE FROM view_people WHERE group_id = :group_id"
+INSERT_PERSON = """INSERT INTO view_people (person_id, group_id, category, roles, auditor,
+    name_text_id) VALUES (:person_id, :group_id, :category, :roles, :auditor, :name_text_id)"""
 UPSERT_PROPOSAL = """INSERT INTO view_proposals
         (proposal_id, group_id, status, tabled_at, closes_at, state)
     VALUES (:proposal_id, :group_id, :status, :tabled_at, :closes_at, :state)
@@ -139,6 +147,8 @@ class ViewTables:
             for group_id, (state, at) in writes.groups.items():
                 cursor.execute(self._sql(UPSERT_GROUP), {
                     "group_id": group_id, "state": json.dumps(state), "position": at})
+                cursor.execute(self._sql(DELETE_PEOPLE), {"group_id": group_id})
+                cursor.executemany(self._sql(INSERT_PERSON), _people(group_id, state))
             for proposal_id, view in writes.proposals.items():
                 cursor.execute(self._sql(UPSERT_PROPOSAL), {
                     "proposal_id": proposal_id, "group_id": view["group_id"],
@@ -271,6 +281,18 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
 def epoch_seconds(iso_time: str | None) -> int | None:
     """A time as whole seconds since 1970 (UTC), for comparisons in SQL."""
     return None if iso_time is None else int(datetime.fromisoformat(iso_time).timestamp())
+
+
+def _people(group_id: str, state: dict) -> list[dict]:
+    """The group's members and auditors, as rows of view_people."""
+    membership = state["membership"]
+    name = (membership.get("name") or {}).get("text_id")
+    rows = [{"person_id": person_id, "group_id": group_id, "category": member["category"],
+             "roles": json.dumps(member["roles"]), "auditor": 0, "name_text_id": name}
+            for person_id, member in membership["members"].items()]
+    return rows + [{"person_id": person_id, "group_id": group_id, "category": None,
+                    "roles": "[]", "auditor": 1, "name_text_id": name}
+                   for person_id in membership.get("auditors", [])]
 
 
 def views_url(database_url: str) -> str:

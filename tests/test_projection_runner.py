@@ -781,3 +781,35 @@ def test_a_runner_whose_commit_reported_an_error_resumes_from_what_was_committed
     assert runner.catch_up() == app.recorder.max_notification_id()
     record = queries.shared_record(runner.views, group_id, limit=500)["entries"]
     assert [e["seq"] for e in record] == list(range(1, len(record) + 1))
+
+
+def test_a_persons_groups_follow_joining_roles_auditing_and_leaving(projected, database_url):
+    from projections.queries import groups_of
+
+    app, runner = projected(database_url)
+    chair, member, auditor = (str(uuid.uuid4()) for _ in range(3))
+    rule = {"rule": "majority", "quorum": "1/2"}
+    first = app.found_group(actor=chair, name="Mesa A", purpose="p", category="carer",
+                            founder_name="Ana", decision_rule=rule).id
+    second = app.found_group(actor=chair, name="Mesa B", purpose="p", category="manager",
+                             founder_name="Ana", decision_rule=rule).id
+    app.admit_member(first, actor=chair, member_id=member, display_name="Bea",
+                     category="community", role="observer")
+    app.appoint_auditor(second, actor=chair, auditor_id=auditor)
+    runner.catch_up()
+    mine = groups_of(runner.views, chair)
+    assert [(g["id"], g["category"], g["roles"], g["auditor"]) for g in mine] == sorted([
+        (first, "carer", ["member", "chair"], False),
+        (second, "manager", ["member", "chair"], False)])
+    names = {g["id"]: app.texts.text({"text_id": g["name_text_id"]}) for g in mine}
+    assert names == {first: "Mesa A", second: "Mesa B"}
+    assert groups_of(runner.views, chair, after=mine[0]["id"], limit=5) == mine[1:]
+    assert groups_of(runner.views, chair, limit=1) == mine[:1]
+    assert [(g["id"], g["roles"], g["auditor"]) for g in groups_of(runner.views, auditor)] == [
+        (second, [], True)]
+    app.leave_group(first, actor=member, member_id=member)
+    runner.catch_up()
+    assert groups_of(runner.views, member) == []
+    live = groups_of(runner.views, chair)
+    runner.rebuild()
+    assert groups_of(runner.views, chair) == live

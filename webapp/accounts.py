@@ -8,9 +8,10 @@ names to show beside those ids.
   the defaults change). An unknown email costs the same hash verification as a known one.
 - A session cookie carries the account's session generation; `end_sessions()` increments it, so
   signing out invalidates every session of the account.
-- API tokens are `rcp_<prefix>_<secret>`: 256 random bits of secret, a random lookup prefix, and
-  only the SHA-256 digest kept (a fast hash suits a 256-bit random secret); compared in constant
-  time, revocable, shown once.
+- API tokens are `rcp_<prefix>_<secret>` (see webapp/keys.py): only a digest kept, compared in
+  constant time, revocable, shown once. Password-reset links are secrets of the same kind,
+  single use and short-lived.
+- A disabled account cannot sign in, and its sessions and tokens stop working.
 - Sign-in throttling is kept in the database, per account (after 5 consecutive failures) and per
   address (after 20): a further attempt waits 1 s after the last failure, doubling with each
   failure, never more than 15 minutes, so nobody is locked out for good. An attempt is counted
@@ -20,20 +21,19 @@ names to show beside those ids.
 """
 
 import functools
-import hashlib
-import hmac
 import ipaddress
 import math
 import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
+from webapp import keys
 from webapp.sql import Database
 
 SCHEMA = [
@@ -44,7 +44,8 @@ SCHEMA = [
         password_hash TEXT NOT NULL,
         is_admin INTEGER NOT NULL DEFAULT 0,
         session_generation INTEGER NOT NULL DEFAULT 0,
-        created TEXT NOT NULL)""",
+        created TEXT NOT NULL,
+        disabled TEXT)""",
     """CREATE TABLE IF NOT EXISTS reciproca_tokens (
         token_id TEXT PRIMARY KEY,
         person_id TEXT NOT NULL REFERENCES reciproca_people (person_id) ON DELETE CASCADE,
@@ -57,6 +58,13 @@ SCHEMA = [
         key TEXT PRIMARY KEY,
         failures INTEGER NOT NULL DEFAULT 0,
         last_failure TEXT)""",
+    """CREATE TABLE IF NOT EXISTS reciproca_password_resets (
+        prefix TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES reciproca_people (person_id) ON DELETE CASCADE,
+        digest TEXT NOT NULL,
+        created TEXT NOT NULL,
+        expires TEXT NOT NULL,
+        used TEXT)""",
     # The first answer to each (person, Idempotency-Key) pair: see webapp/idempotency.py.
     """CREATE TABLE IF NOT EXISTS reciproca_idempotency (
         person_id TEXT NOT NULL, key TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
@@ -69,14 +77,17 @@ ADDRESS_LIMIT = 20  # consecutive failures from one address before attempts are 
 FIRST_DELAY = 1.0  # seconds after the last failure, once a limit is reached
 MAX_DELAY = 15 * 60.0  # the delay doubles with each further failure up to this
 
-TOKEN_FORMAT = re.compile(r"rcp_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 EMAIL_FORMAT = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-PERSON_COLUMNS = "person_id, email, name, is_admin, session_generation, created"
+PERSON_COLUMNS = "person_id, email, name, is_admin, session_generation, created, disabled"
 REFUSED = "the email or the password is wrong"
 
 
 class AccountError(DomainError):
     """An account could not be created or changed; `field` names the input that was wrong."""
+
+
+class LinkGone(DomainError):
+    """A one-time link that was real but is used, expired or withdrawn (HTTP 410)."""
 
 
 class SignInRefused(Exception):
@@ -120,8 +131,12 @@ def throttle_delay(failures: int, limit: int) -> float | None:
     return min(FIRST_DELAY * 2 ** min(failures - limit, 30), MAX_DELAY)
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def checked_password(password: object) -> str:
+    """The password, if it is acceptable for an account; AccountError naming `password`."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} "
+                           f"characters", "password")
+    return password
 
 
 @functools.cache
@@ -147,6 +162,7 @@ class Accounts:
         with self.db.cursor() as cursor:
             for statement in SCHEMA:
                 cursor.execute(statement)
+            self.db.add_column(cursor, "reciproca_people", "disabled", "TEXT")
 
     # People
 
@@ -160,10 +176,7 @@ class Accounts:
         name = name.strip() if isinstance(name, str) else ""
         if not name:
             raise AccountError("a name is needed", "name")
-        if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-            raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} "
-                               f"characters", "password")
-        password_hash = self._hasher.hash(password)
+        password_hash = self._hasher.hash(checked_password(password))
         person_id = person_id or str(uuid.uuid4())
         try:
             with self.db.cursor() as cursor:
@@ -216,6 +229,92 @@ class Accounts:
                 found.update({row["person_id"]: row["name"] for row in cursor.fetchall()})
         return found
 
+    def people(self) -> list[dict]:
+        """Every account, by email (for operators)."""
+        with self.db.cursor() as cursor:
+            cursor.execute(f"SELECT {PERSON_COLUMNS} FROM reciproca_people ORDER BY email")
+            return [self._as_person(row) for row in cursor.fetchall()]
+
+    def disable(self, person_id: str) -> bool:
+        """The account can no longer sign in; its sessions and tokens stop working at once."""
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "UPDATE reciproca_people SET disabled = :now, "
+                "session_generation = session_generation + 1 "
+                "WHERE person_id = :person_id AND disabled IS NULL"),
+                {"now": self._now().isoformat(), "person_id": person_id})
+            return cursor.rowcount == 1
+
+    def remove_person(self, person_id: str) -> None:
+        """Delete an account created a moment ago whose purpose failed (an invitation whose
+        join was refused): no account is left without the membership it was made for."""
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "DELETE FROM reciproca_people WHERE person_id = :person_id"),
+                {"person_id": person_id})
+
+    # Passwords
+
+    def change_password(self, person_id: str, current: str, new: str) -> int:
+        """Set a new password after checking the current one; every session ends. Returns the
+        new session generation (for the caller's own session to carry on)."""
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "SELECT password_hash FROM reciproca_people WHERE person_id = :person_id"),
+                {"person_id": person_id})
+            row = cursor.fetchone()
+        if row is None or not self._verify(row["password_hash"], current):
+            raise AccountError("the current password is wrong", "current_password")
+        return self._set_password(person_id, new, "new_password")
+
+    def create_reset(self, person_id: str, valid_for: timedelta) -> str:
+        """A one-time password-reset secret for the account, shown once."""
+        secret, prefix = keys.new_secret("rst")
+        now = self._now()
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "INSERT INTO reciproca_password_resets (prefix, person_id, digest, created, "
+                "expires, used) VALUES (:prefix, :person_id, :digest, :created, :expires, NULL)"),
+                {"prefix": prefix, "person_id": person_id, "digest": keys.digest(secret),
+                 "created": now.isoformat(), "expires": (now + valid_for).isoformat()})
+        return secret
+
+    def reset_password(self, secret: str, password: str) -> str:
+        """Use a reset secret: the new password is set, every session and every other reset
+        link of the account ends. NotFound for an unknown secret, LinkGone when used or
+        expired. Returns the person id."""
+        checked_password(password)
+        prefix = keys.prefix_of("rst", secret)
+        now = self._now()
+        with self.db.cursor(write=True) as cursor:
+            cursor.execute(self.db.sql(
+                f"SELECT person_id, digest, expires, used FROM reciproca_password_resets "
+                f"WHERE prefix = :prefix{self.db.for_update}"), {"prefix": prefix or ""})
+            row = cursor.fetchone()
+            if row is None or not keys.matches(row["digest"], secret):
+                raise NotFound("there is no such password-reset link", "secret")
+            if row["used"] or datetime.fromisoformat(row["expires"]) <= now:
+                raise LinkGone("this password-reset link was used or has expired; ask for "
+                               "a new one", "secret")
+            cursor.execute(self.db.sql(
+                "UPDATE reciproca_password_resets SET used = :now "
+                "WHERE person_id = :person_id AND used IS NULL"),
+                {"now": now.isoformat(), "person_id": row["person_id"]})
+        self._set_password(row["person_id"], password, "password")
+        return row["person_id"]
+
+    def _set_password(self, person_id: str, password: str, field: str) -> int:
+        try:
+            password_hash = self._hasher.hash(checked_password(password))
+        except AccountError as error:
+            raise AccountError(error.message, field) from None
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "UPDATE reciproca_people SET password_hash = :hash, "
+                "session_generation = session_generation + 1 WHERE person_id = :person_id"),
+                {"hash": password_hash, "person_id": person_id})
+        return self.session_generation(person_id)
+
     # Sign-in and sessions
 
     def sign_in(self, email: str, password: str, address: str | None) -> dict:
@@ -230,7 +329,7 @@ class Accounts:
                 f"WHERE email = :email"), {"email": email})
             row = cursor.fetchone()
         stored = row["password_hash"] if row else _dummy_hash(self._hasher)
-        if not self._verify(stored, password) or row is None:
+        if not self._verify(stored, password) or row is None or row["disabled"]:
             raise SignInRefused()
         rehashed = (self._hasher.hash(password) if self._hasher.check_needs_rehash(stored)
                     else None)
@@ -258,16 +357,17 @@ class Accounts:
         return None if row is None else row["session_generation"]
 
     def session_generation(self, person_id: str) -> int | None:
+        """The account's current session generation; None when there is no such account or
+        it is disabled (no session of it is valid)."""
         person = self.person(person_id)
-        return None if person is None else person["session_generation"]
+        return None if person is None or person["disabled"] else person["session_generation"]
 
     # API tokens
 
     def create_token(self, person_id: str) -> str:
         """A new API token for the person: returned once, only its digest is kept."""
         for _ in range(5):
-            prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-            token = f"rcp_{prefix}_{secret}"
+            token, prefix = keys.new_secret("rcp")
             try:
                 with self.db.cursor() as cursor:
                     cursor.execute(self.db.sql(
@@ -280,7 +380,7 @@ class Accounts:
                         "created, revoked) "
                         "VALUES (:token_id, :person_id, :prefix, :digest, :created, NULL)"),
                         {"token_id": str(uuid.uuid4()), "person_id": person_id,
-                         "prefix": prefix, "digest": token_digest(token),
+                         "prefix": prefix, "digest": keys.digest(token),
                          "created": self._now().isoformat()})
                 return token
             except self.db.integrity_errors:
@@ -288,17 +388,19 @@ class Accounts:
         raise AccountError("could not create a token; try again", "person_id")
 
     def token_person(self, token: str) -> str | None:
-        """The person id the token belongs to; None when malformed, unknown or revoked."""
-        match = TOKEN_FORMAT.fullmatch(token) if isinstance(token, str) else None
-        if match is None:
+        """The person id the token belongs to; None when malformed, unknown, revoked, or its
+        account is disabled."""
+        prefix = keys.prefix_of("rcp", token)
+        if prefix is None:
             return None
         with self.db.cursor() as cursor:
             cursor.execute(self.db.sql(
                 "SELECT t.person_id, t.digest FROM reciproca_tokens t "
                 "JOIN reciproca_people p ON p.person_id = t.person_id "
-                "WHERE t.prefix = :prefix AND t.revoked IS NULL"), {"prefix": match.group(1)})
+                "WHERE t.prefix = :prefix AND t.revoked IS NULL AND p.disabled IS NULL"),
+                {"prefix": prefix})
             row = cursor.fetchone()
-        if row is None or not hmac.compare_digest(row["digest"], token_digest(token)):
+        if row is None or not keys.matches(row["digest"], token):
             return None
         return row["person_id"]
 
@@ -343,7 +445,7 @@ class Accounts:
         return {"person_id": row["person_id"], "email": row["email"], "name": row["name"],
                 "is_admin": bool(row["is_admin"]),
                 "session_generation": int(row["session_generation"]),
-                "created": row["created"]}
+                "created": row["created"], "disabled": row["disabled"]}
 
     def _verify(self, stored: str, password: str) -> bool:
         if not isinstance(password, str):

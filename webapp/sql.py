@@ -54,6 +54,15 @@ class Database:
         """The row-locking clause to append to a SELECT: ` FOR UPDATE` on PostgreSQL only."""
         return " FOR UPDATE" if self.dialect == "postgresql" else ""
 
+    def add_column(self, cursor, table: str, column: str, kind: str) -> None:
+        """Add a column to a table made by an earlier version, unless it is there already."""
+        if self.dialect == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+            return
+        cursor.execute(f"PRAGMA table_info({table})")
+        if column not in {row["name"] for row in cursor.fetchall()}:
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
     def sql(self, statement: str) -> str:
         """The statement with `:name` placeholders in this driver's style.
 

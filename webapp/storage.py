@@ -15,6 +15,8 @@ from projections.coordination import RunnerBusy
 from projections.runner import Runner
 from projections.store import ViewTables, open_views
 from webapp.accounts import Accounts
+from webapp.invitations import Invitations
+from webapp.mail import Outbox
 from webapp.sql import Database
 from webapp.texts import SqlTextStore, recorder_topic
 
@@ -52,6 +54,8 @@ def initialise(url: str) -> bool:
     db = Database(url)
     try:
         Accounts(db).create_tables()
+        Invitations(db).create_tables()
+        Outbox(db, None, "").create_tables()
     finally:
         db.close()
     return remade
