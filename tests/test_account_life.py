@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from domain.errors import NotFound
-from tests.test_accounts import HERE, PASSWORD, Clock, rows
+from tests.test_accounts import HERE, PASSWORD, Clock, cli_store, rows, run  # noqa: F401
 from webapp.accounts import AccountError, Accounts, LinkGone, SignInRefused
 from webapp.invitations import Invitations
 from webapp.sql import Database
@@ -158,3 +158,37 @@ def test_an_invitation_is_used_once_can_be_released_withdrawn_and_expires(invita
     with pytest.raises(LinkGone, match="expired"):
         invitations.claim(expiring["secret"])
     assert invitations.open_ones("g1") == []
+
+
+# The operator's commands
+
+
+def test_cli_lists_disables_and_prints_reset_links(cli_store, capsys, monkeypatch):
+    monkeypatch.setenv("RECIPROCA_PUBLIC_URL", "https://mesa.example.org/")
+    ana = cli_store.add_person("ana@example.org", "Ana", PASSWORD, admin=True)
+    cli_store.add_person("bea@example.org", "Bea", PASSWORD)
+    code, out, _ = run(capsys, monkeypatch, ["user", "list"])
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["ana@example.org",
+                                                               "bea@example.org"]
+    assert ana in out.splitlines()[0] and out.splitlines()[0].endswith("admin")
+
+    code, out, _ = run(capsys, monkeypatch, ["user", "reset", "ANA@example.org"])
+    link = out.splitlines()[-1]
+    assert code == 0 and link.startswith("https://mesa.example.org/password-reset/rst_")
+    assert cli_store.reset_password(link.rsplit("/", 1)[1], NEW_PASSWORD) == ana
+    assert cli_store.sign_in("ana@example.org", NEW_PASSWORD, HERE)["person_id"] == ana
+
+    code, out, _ = run(capsys, monkeypatch, ["user", "disable", "bea@example.org"])
+    assert code == 0 and "Disabled bea@example.org" in out
+    with pytest.raises(SignInRefused):
+        cli_store.sign_in("bea@example.org", PASSWORD, HERE)
+    assert run(capsys, monkeypatch, ["user", "list"])[1].splitlines()[1].split()[-2] == \
+        "disabled"
+    for argv, message in [
+            (["user", "disable", "bea@example.org"], "reciproca user disable: "
+                                                     "bea@example.org is already disabled\n"),
+            (["user", "reset", "nobody@example.org"], "reciproca user reset: no account has "
+                                                      "the email nobody@example.org\n")]:
+        code, out, err = run(capsys, monkeypatch, argv)
+        assert (code, out, err) == (2, "", message)

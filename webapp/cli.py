@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import timedelta
 
 from domain.errors import DomainError
 from projections import coordination
@@ -12,6 +13,9 @@ from projections.coordination import RunnerBusy
 from projections.fold import StaleViews
 from projections.level import InvalidThresholds, configured_thresholds
 from webapp import audit_cli, storage
+from webapp.links import reset_link
+
+OPERATOR_RESET_VALIDITY = timedelta(days=1)
 
 
 def init(args) -> None:
@@ -101,16 +105,37 @@ def figures(args) -> None:
 
 
 def user(args) -> None:
-    """`user add EMAIL --name NAME [--admin]`: the password is the first line of standard input.
-    `user erase EMAIL --by EMAIL`: see webapp/audit_cli.py."""
+    """`user add|list|disable|reset|erase`: accounts, for an operator (`erase`: see
+    webapp/audit_cli.py)."""
     if args.action == "erase":
         return audit_cli.erase_user(args)
-    password = _read_password()
     with _accounts(args) as accounts:
-        person_id = accounts.add_person(args.email, args.name, password, admin=args.admin)
-        person = accounts.person(person_id)
-    kind = "organisation admin" if person["is_admin"] else "account"
-    print(f"Added the {kind} {person['email']} ({person['name']}), id {person_id}")
+        if args.action == "add":
+            password = _read_password()
+            person_id = accounts.add_person(args.email, args.name, password, admin=args.admin)
+            person = accounts.person(person_id)
+            kind = "organisation admin" if person["is_admin"] else "account"
+            print(f"Added the {kind} {person['email']} ({person['name']}), id {person_id}")
+        elif args.action == "list":
+            for person in accounts.people():
+                marks = ["admin"] * person["is_admin"] + (
+                    [f"disabled {person['disabled']}"] if person["disabled"] else [])
+                print(f"{person['email']:40} {person['name']:30} {person['person_id']}"
+                      + "".join(f"  {mark}" for mark in marks))
+        else:
+            person = accounts.person_by_email(args.email)
+            if person is None:
+                raise DomainError(f"no account has the email {args.email}", "email")
+            if args.action == "disable":
+                if not accounts.disable(person["person_id"]):
+                    raise DomainError(f"{person['email']} is already disabled", "email")
+                print(f"Disabled {person['email']}: it can no longer sign in, and its sessions "
+                      f"and API tokens no longer work.")
+            else:
+                secret = accounts.create_reset(person["person_id"], OPERATOR_RESET_VALIDITY)
+                print(f"A one-time password-reset link for {person['email']}, valid "
+                      f"{OPERATOR_RESET_VALIDITY.days * 24} hours (shown only now):")
+                print(reset_link(os.environ.get("RECIPROCA_PUBLIC_URL", ""), secret))
 
 
 def _read_password() -> str:
@@ -230,6 +255,11 @@ def parser() -> argparse.ArgumentParser:
     add_parser.add_argument("--name", required=True, help="the name shown to others")
     add_parser.add_argument("--admin", action="store_true", help="an organisation admin")
     audit_cli.add_erase_parser(user_sub)
+    user_sub.add_parser("list", help="list every account (email, name, id, admin, disabled)")
+    user_sub.add_parser("disable", help="stop an account: no sign-in, its sessions and tokens "
+                                        "end").add_argument("email")
+    user_sub.add_parser("reset", help="print a one-time password-reset link for an account, "
+                                      "alone on the last line").add_argument("email")
     token_parser = sub.add_parser("token", help="manage API tokens")
     token_sub = token_parser.add_subparsers(dest="action", required=True)
     create_parser = token_sub.add_parser("create", help="print a new API token for an account, "
