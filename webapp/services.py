@@ -26,7 +26,7 @@ from projections.fold import StaleViews
 from projections.level import InvalidThresholds
 from projections.runner import Runner
 from webapp import storage
-from webapp.accounts import Accounts
+from webapp.accounts import Accounts, LinkGone
 from webapp.i18n import translated
 from webapp.sql import Database
 
@@ -35,6 +35,7 @@ log = logging.getLogger("reciproca")
 STATUS = [  # most specific first
     (errors.UnknownMember, 422), (errors.InvalidValue, 422), (errors.NotAMember, 404),
     (errors.NotFound, 404), (errors.NotAllowed, 403), (errors.AlreadyMember, 409),
+    (errors.LastChair, 409), (LinkGone, 410),
     (errors.ProposalClosed, 409), (errors.AmendmentTooLate, 409),
     (errors.ConcurrencyConflict, 409), (errors.DomainError, 422),
 ]
