@@ -1,5 +1,8 @@
 """The permission matrix of docs/permissions.md as one table-driven test: every endpoint for
-every role gets the expected status, and a refused write leaves the log unchanged."""
+every role gets the expected status, and a refused write leaves the log unchanged.
+
+Accepting an invitation is not a matter of role (anyone holding the link may, a member again
+gets 409): tests/test_group_life.py covers it."""
 
 import pytest
 
@@ -16,7 +19,8 @@ def row(*statuses):
 
 READ = row(404, 404, 200, 200, 200, 200, 200, 200)
 # endpoint: (method, path template, body (None: no body), expected status per role)
-NEWCOMERS = ("admit", "appoint_auditor", "change_role")  # each needs fresh accounts
+NEWCOMERS = ("admit", "appoint_auditor", "change_role", "remove")  # each needs fresh accounts
+TARGETED = ("change_role", "remove")  # each acts on a fresh member
 MATRIX = {
     "group": ("GET", "/api/groups/{group}", None, READ),
     "record": ("GET", "/api/groups/{group}/record", None, READ),
@@ -57,6 +61,28 @@ MATRIX = {
     "contribute": ("POST", "/api/groups/{group}/contributions",
                    {"kind": "task", "description": "Preparar la sala"},
                    row(404, 404, 403, 201, 201, 201, 201, 201)),
+    "me": ("GET", "/api/me", None, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    "my_groups": ("GET", "/api/groups", None, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    "invite": ("POST", "/api/groups/{group}/invitations", {"category": "carer"},
+               row(404, 404, 403, 403, 403, 403, 201, 201)),
+    "invitations": ("GET", "/api/groups/{group}/invitations", None,
+                    row(404, 404, 403, 403, 403, 403, 200, 200)),
+    "withdraw_invitation": ("DELETE", "/api/groups/{group}/invitations/{invitation}", None,
+                            row(404, 404, 403, 403, 403, 403, 204, 204)),
+    "invitation": ("GET", "/api/invitations/{secret}", None,
+                   row(200, 200, 200, 200, 200, 200, 200, 200)),
+    "change_password": ("POST", "/api/me/password",
+                        {"current_password": PASSWORD, "new_password": PASSWORD},
+                        row(204, 204, 204, 204, 204, 204, 204, 204)),
+    "ask_reset": ("POST", "/api/password-resets", {"email": "{email}"},
+                  row(202, 202, 202, 202, 202, 202, 202, 202)),
+    "remove": ("POST", "/api/groups/{group}/members/{target}/remove", {"reason": "Motivo"},
+               row(404, 404, 403, 403, 403, 403, 403, 201)),
+    "category": ("POST", "/api/groups/{group}/members/{self}/category",
+                 {"category": "community"}, row(404, 404, 403, 201, 201, 201, 201, 201)),
+    # Last: leaving changes who belongs. The last chair cannot leave a group with members.
+    "leave": ("POST", "/api/groups/{group}/members/{self}/leave", None,
+              row(404, 404, 403, 201, 201, 201, 201, 409)),
 }
 
 
@@ -100,10 +126,14 @@ def test_every_endpoint_for_every_role(world):
             target = client.post(f"/api/groups/{world['group']}/members", headers=auth["chair"],
                                  json={"email": f"{name}.{role}@example.org",
                                        "category": "carer"}
-                                 ).json["member_id"] if name == "change_role" else ""
+                                 ).json["member_id"] if name in TARGETED else ""
+            invitation = client.post(f"/api/groups/{world['group']}/invitations",
+                                     headers=auth["chair"], json={"category": "carer"}).json
             values = {"group": world["group"], "proposal": proposal, "target": target,
                       "voter": world["ids"]["facilitator"],
-                      "newcomer": f"{name}.{role}@example.org"}
+                      "newcomer": f"{name}.{role}@example.org", "self": world["ids"][role],
+                      "invitation": invitation["id"], "email": f"{role}@example.org",
+                      "secret": invitation["url"].rsplit("/", 1)[1]}
             filled = {k: v.format(**values) if isinstance(v, str) else v
                       for k, v in (body or {}).items()}
             before = app.recorder.max_notification_id()

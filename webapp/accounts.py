@@ -279,6 +279,16 @@ class Accounts:
                  "created": now.isoformat(), "expires": (now + valid_for).isoformat()})
         return secret
 
+    def reset_asked_within(self, person_id: str, period: timedelta) -> bool:
+        """Whether a reset link was made for the account this recently (mail is sent at most
+        once per period, so nobody can flood someone's inbox)."""
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                "SELECT 1 FROM reciproca_password_resets WHERE person_id = :person_id "
+                "AND created > :since"),
+                {"person_id": person_id, "since": (self._now() - period).isoformat()})
+            return cursor.fetchone() is not None
+
     def reset_password(self, secret: str, password: str) -> str:
         """Use a reset secret: the new password is set, every session and every other reset
         link of the account ends. NotFound for an unknown secret, LinkGone when used or

@@ -110,6 +110,24 @@ def change_role(group_id: str):
     return run("change_role", group_id=group_id)
 
 
+@api.post("/groups/<group_id>/members/<member_id>/leave")
+@idempotent
+def leave_group(group_id: str, member_id: str):
+    return run("leave_group", group_id=group_id, member_id=member_id)
+
+
+@api.post("/groups/<group_id>/members/<member_id>/remove")
+@idempotent
+def remove_member(group_id: str, member_id: str):
+    return run("remove_member", group_id=group_id, member_id=member_id)
+
+
+@api.post("/groups/<group_id>/members/<member_id>/category")
+@idempotent
+def change_category(group_id: str, member_id: str):
+    return run("change_category", group_id=group_id, member_id=member_id)
+
+
 # Proposals ------------------------------------------------------------------------------------
 
 @api.post("/groups/<group_id>/proposals")

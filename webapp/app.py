@@ -23,6 +23,7 @@ from webapp.live import init_live
 from webapp.openapi import openapi
 from webapp.pages import pages
 from webapp.pages.helpers import page_error
+from webapp.people import people
 from webapp.services import Services, handle_error
 
 log = logging.getLogger("reciproca")
@@ -63,10 +64,12 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings["PRODUCTION"] or settings["PUBLIC_URL"].startswith("https:"),
     )
     flask_app.json = ExactJSONProvider(flask_app)
-    flask_app.extensions["reciproca"] = Services.open(settings["DATABASE_URL"],
-                                                      clock=settings.get("CLOCK"))
+    flask_app.extensions["reciproca"] = Services.open(
+        settings["DATABASE_URL"], clock=settings.get("CLOCK"),
+        smtp_url=os.environ.get("RECIPROCA_SMTP_URL", ""),
+        mail_from=os.environ.get("RECIPROCA_MAIL_FROM", ""), production=settings["PRODUCTION"])
     i18n.init_app(flask_app)
-    for blueprint in (auth, api, ledger_api, openapi, pages):
+    for blueprint in (auth, api, ledger_api, people, openapi, pages):
         flask_app.register_blueprint(blueprint)
     init_live(flask_app)
     flask_app.before_request(_request_id)

@@ -8,12 +8,13 @@ websocket message is handled exactly as an HTTP request is. Adding a command is 
 `@command(...)` registration below (see docs/development.md).
 """
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, is_dataclass
 
 from marshmallow import Schema, ValidationError
 
-from domain.errors import NotAllowed, NotFound
+from domain.errors import InvalidValue, NotAllowed, NotFound, UnknownMember
 from webapp import schemas
 from webapp.services import Services, services
 
@@ -237,3 +238,50 @@ def _contribute(found: Services, caller: Caller, data: dict):
     if kind == "task":
         return app.take_on_task(group_id, **common, **data)
     return app.reflect(group_id, **common, **data)
+
+
+# Leaving, removal and categories ------------------------------------------------------------
+
+def _path_member(data: dict) -> str:
+    """The member a URL names: a malformed id names nobody (404)."""
+    try:
+        return str(uuid.UUID(data["member_id"]))
+    except ValueError:
+        raise NotFound(f"there is no member with id {data['member_id']}", "member_id") from None
+
+
+def _unknown_member_is_not_found(change: Callable[[], object]):
+    try:
+        return change()
+    except UnknownMember as unknown:
+        raise NotFound(unknown.message, "member_id") from None
+
+
+@command("leave_group", schemas.EmptyIn, schemas.Written, allowed=group_member,
+         ids=("group_id", "member_id"))
+def _leave_group(found: Services, caller: Caller, data: dict):
+    """A member leaves: only for themself (a chair removes others, with a reason)."""
+    if _path_member(data) != caller.person_id:
+        raise NotAllowed("you can leave only for yourself; a chair removes other members")
+    return found.app.leave_group(data["group_id"], actor=caller.person_id,
+                                 member_id=caller.person_id)
+
+
+@command("remove_member", schemas.RemovalIn, schemas.Written, allowed=group_member,
+         ids=("group_id", "member_id"))
+def _remove_member(found: Services, caller: Caller, data: dict):
+    member_id = _path_member(data)
+    if member_id == caller.person_id:
+        raise InvalidValue("to leave the group yourself, use leave", "member_id")
+    return _unknown_member_is_not_found(lambda: found.app.leave_group(
+        data["group_id"], actor=caller.person_id, member_id=member_id, reason=data["reason"]))
+
+
+@command("change_category", schemas.CategoryIn, schemas.Written, allowed=group_member,
+         ids=("group_id", "member_id"))
+def _change_category(found: Services, caller: Caller, data: dict):
+    """People name their own category (the domain refuses anyone else)."""
+    member_id = _path_member(data)
+    return _unknown_member_is_not_found(lambda: found.app.change_category(
+        data["group_id"], actor=caller.person_id, member_id=member_id,
+        category=data["category"]))

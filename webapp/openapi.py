@@ -8,7 +8,8 @@ from flask import Blueprint, jsonify
 
 from webapp import schemas
 
-PARAMS = {"group_id": "group", "proposal_id": "proposal", "figure": "figure", "key": "key"}
+PARAMS = {"group_id": "group", "proposal_id": "proposal", "figure": "figure", "key": "key",
+          "member_id": "member", "invitation_id": "invitation", "secret": "secret"}
 READ = ["after", "as_of", "since", "limit"]
 # Reads whose query is not READ's: described by the schema that loads it.
 QUERIES = {"/api/groups/{group_id}": schemas.AfterQuery,
@@ -17,8 +18,14 @@ QUERIES = {"/api/groups/{group_id}": schemas.AfterQuery,
            "/api/groups/{group_id}/export": schemas.ExportQuery,
            "/api/groups/{group_id}/report": schemas.ReportQuery,
            "/api/ledger/consistency": schemas.ConsistencyQuery,
-           "/api/ledger/inclusion": schemas.InclusionQuery}
+           "/api/ledger/inclusion": schemas.InclusionQuery,
+           "/api/me": schemas.AfterQuery, "/api/groups": schemas.GroupsQuery,
+           "/api/groups/{group_id}/invitations": schemas.EmptyIn,
+           "/api/invitations/{secret}": schemas.EmptyIn}
 WRITE_ERRORS = (401, 403, 404, 409, 422)
+# Writes without Idempotency-Key: their answers hold secrets (never stored) or change accounts.
+NOT_IDEMPOTENT = ("/api/session", "/api/me/password", "/api/invitations/", "/api/password-resets",
+                  "/api/groups/{group_id}/invitations")
 
 # (method, path, summary, request body schema, success status, success schema, error statuses)
 OPERATIONS = [
@@ -52,6 +59,31 @@ OPERATIONS = [
      schemas.Written, WRITE_ERRORS),
     ("post", "/api/groups/{group_id}/contributions", "Record a contribution",
      schemas.ContributionIn, 201, schemas.Written, WRITE_ERRORS),
+    ("post", "/api/groups/{group_id}/members/{member_id}/leave", "Leave the group (oneself)",
+     schemas.EmptyIn, 201, schemas.Written, WRITE_ERRORS),
+    ("post", "/api/groups/{group_id}/members/{member_id}/remove",
+     "Remove a member, giving a reason (a chair)", schemas.RemovalIn, 201, schemas.Written,
+     WRITE_ERRORS),
+    ("post", "/api/groups/{group_id}/members/{member_id}/category",
+     "Change one's own category", schemas.CategoryIn, 201, schemas.Written, WRITE_ERRORS),
+    ("get", "/api/me", "Who I am, and my groups", None, 200, schemas.MeOut, (401, 422, 503)),
+    ("get", "/api/groups", "My groups, paged", None, 200, schemas.GroupsPage, (401, 422, 503)),
+    ("post", "/api/groups/{group_id}/invitations", "Invite by a secret link (a chair or "
+     "facilitator)", schemas.InvitationIn, 201, schemas.InvitationWritten, WRITE_ERRORS),
+    ("get", "/api/groups/{group_id}/invitations", "Open invitations (no secrets)", None, 200,
+     schemas.InvitationsOut, (401, 403, 404)),
+    ("delete", "/api/groups/{group_id}/invitations/{invitation_id}", "Withdraw an invitation",
+     None, 204, None, (401, 403, 404)),
+    ("get", "/api/invitations/{secret}", "What an invitation offers (no sign-in)", None, 200,
+     schemas.InvitationPreview, (404, 410)),
+    ("post", "/api/invitations/{secret}/accept", "Accept: join, with a new account if not "
+     "signed in", schemas.NewAccountIn, 201, schemas.Joined, (403, 404, 409, 410, 422)),
+    ("post", "/api/me/password", "Change my password (every other session ends)",
+     schemas.PasswordChangeIn, 204, None, (401, 422)),
+    ("post", "/api/password-resets", "Ask for a password-reset link by email", schemas.ResetRequestIn,
+     202, None, (422, 503)),
+    ("post", "/api/password-resets/{secret}", "Set a new password with a reset link",
+     schemas.ResetIn, 204, None, (404, 410, 422)),
     ("get", "/api/groups/{group_id}/record", "The shared record", None, 200, schemas.RecordOut,
      (401, 404, 422, 503)),
     ("get", "/api/groups/{group_id}/power-balance", "The power balance", None, 200,
@@ -97,7 +129,7 @@ def document() -> dict:
         if request is not None:
             operation["requestBody"] = {"required": True,
                                         "content": {"application/json": {"schema": request}}}
-        if method == "post" and path != "/api/session":
+        if method == "post" and not path.startswith(NOT_IDEMPOTENT):
             operation["parameters"].append({"name": "Idempotency-Key", "in": "header",
                                             "schema": {"type": "string", "maxLength": 200}})
         for failure in failures:
@@ -112,7 +144,7 @@ def document() -> dict:
 def _parameters(path: str, method: str) -> list[dict]:
     found = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
              for name in PARAMS if "{" + name + "}" in path]
-    if path in QUERIES:
+    if method == "get" and path in QUERIES:
         found.append({"in": "query", "schema": QUERIES[path]})
     elif method == "get" and path not in ("/api/session", *PUBLIC):
         found += [{"name": name, "in": "query", "schema": {"type": "integer", "minimum": 0}}

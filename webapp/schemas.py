@@ -4,6 +4,10 @@ Inputs reject unknown fields and bound every size; a bad input is answered 422 n
 field, before anything is written. The OpenAPI document is generated from these same classes.
 """
 
+import base64
+import binascii
+import uuid
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from domain.contribution import MAX_TAG_LENGTH, MAX_TAGS
@@ -39,6 +43,21 @@ class FractionField(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value
+
+
+class CursorField(fields.String):
+    """An opaque page cursor: the encoded id of the last item of the previous page."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return str(uuid.UUID(base64.b64decode(text.encode("ascii"), altchars=b"-_",
+                                                  validate=True).decode("ascii")))
+        except (binascii.Error, UnicodeError, ValueError):
+            raise ValidationError("not a cursor this API gave") from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else base64.urlsafe_b64encode(value.encode()).decode()
 
 
 class Strict(Schema):
@@ -171,6 +190,52 @@ class ProposalsQuery(AfterQuery):
                            metadata={"description": "next_cursor of the previous page"})
 
 
+class InvitationIn(Strict):
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES),
+                             metadata={"description": "where the newcomer starts; they can "
+                                                      "change it themselves afterwards"})
+    role = fields.String(load_default="member", validate=validate.OneOf(("member", "observer")))
+    note = fields.String(validate=validate.Length(1, 200), metadata={
+        "description": "a reminder for the group's chairs and facilitators (for whom it is); "
+                       "never shown to the person invited"})
+    expires_in_days = fields.Integer(strict=True, load_default=7,
+                                     validate=validate.Range(1, 30))
+
+
+class NewAccountIn(Strict):
+    """Accepting an invitation without an account: the account is created as they join."""
+
+    name = fields.String(required=True, validate=validate.Length(1, 120))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(1, 1024))
+
+
+class PasswordChangeIn(Strict):
+    current_password = fields.String(required=True, validate=validate.Length(1, 1024))
+    new_password = fields.String(required=True, validate=validate.Length(1, 1024))
+
+
+class ResetRequestIn(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class ResetIn(Strict):
+    password = fields.String(required=True, validate=validate.Length(1, 1024))
+
+
+class RemovalIn(Strict):
+    reason = _text("reason")
+
+
+class CategoryIn(Strict):
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+
+
+class GroupsQuery(AfterQuery):
+    limit = fields.Integer(validate=validate.Range(1, 500), load_default=100)
+    cursor = CursorField(validate=validate.Length(1, 200))
+
+
 class ReadQuery(Strict):
     after = fields.Integer(validate=validate.Range(min=0))
     as_of = fields.Integer(validate=validate.Range(min=1))
@@ -193,6 +258,63 @@ class MemberWritten(Schema):
 class AuditorWritten(Schema):
     auditor_id = fields.String(required=True)
     position = fields.Integer(required=True)
+
+
+class InvitationWritten(Schema):
+    id = fields.String(required=True)
+    url = fields.String(required=True, metadata={"description": "the secret link, shown once"})
+    expires_at = fields.String(required=True)
+
+
+class InvitationOut(Schema):
+    id = fields.String(required=True)
+    category = fields.String(required=True)
+    role = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    invited_by = fields.String(required=True)
+    created_at = fields.String(required=True)
+    expires_at = fields.String(required=True)
+
+
+class InvitationsOut(Schema):
+    invitations = fields.List(fields.Nested(InvitationOut), required=True)
+
+
+class InvitationPreview(Schema):
+    """What a link shows before anyone signs in: the group and the place offered, no more."""
+
+    group_name = fields.String(allow_none=True)
+    group_purpose = fields.String(allow_none=True)
+    category = fields.String(required=True)
+    role = fields.String(required=True)
+    expires_at = fields.String(required=True)
+
+
+class Joined(Schema):
+    member_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    position = fields.Integer(required=True)
+
+
+class GroupSummary(Schema):
+    id = fields.String(required=True)
+    name = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    roles = fields.List(fields.String(), required=True)
+    auditor = fields.Boolean(required=True)
+
+
+class GroupsPage(Schema):
+    groups = fields.List(fields.Nested(GroupSummary), required=True)
+    next_cursor = CursorField(allow_none=True)
+
+
+class MeOut(Schema):
+    person_id = fields.String(required=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    admin = fields.Boolean(required=True)
+    groups = fields.List(fields.Nested(GroupSummary), required=True)
 
 
 class Closed(Written):

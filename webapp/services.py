@@ -28,6 +28,8 @@ from projections.runner import Runner
 from webapp import storage
 from webapp.accounts import Accounts, LinkGone
 from webapp.i18n import translated
+from webapp.invitations import Invitations
+from webapp.mail import Outbox, log_transport, smtp_transport
 from webapp.sql import Database
 
 log = logging.getLogger("reciproca")
@@ -43,16 +45,22 @@ STATUS = [  # most specific first
 
 @dataclass
 class Services:
-    """What a web process holds: the application, its projection runner and the accounts."""
+    """What a web process holds: the application, its projection runner, the accounts and
+    invitations, and the outbox whose sender delivers mail in the background."""
 
     app: Reciproca
     runner: Runner
     accounts: Accounts
+    invitations: Invitations
+    outbox: Outbox
 
     @classmethod
-    def open(cls, url: str, clock: Callable[[], datetime] | None = None) -> "Services":
+    def open(cls, url: str, clock: Callable[[], datetime] | None = None, *, smtp_url: str = "",
+             mail_from: str = "", production: bool = False) -> "Services":
         """`clock`: the application's (tests inject one to reach deadlines). Proposals close at
-        their deadline as a duty of whichever process's runner holds the lock."""
+        their deadline as a duty of whichever process's runner holds the lock. `smtp_url`
+        empty: mail is written to the log in development, refused in production (see
+        webapp/mail.py)."""
         app = storage.open_application(url, clock=clock)
         runner = storage.open_runner(app, url)
         runner.duties.append(deadline_duty(app, runner.views))
@@ -61,9 +69,16 @@ class Services:
             runner.duties.append(PeriodicCheckpoint(LedgerStore(runner.views), key,
                                                     checkpoint_interval()))
         runner.start()
-        return cls(app, runner, Accounts(Database(url)))
+        db = Database(url)
+        transport = (smtp_transport(smtp_url) if smtp_url
+                     else None if production else log_transport)
+        outbox = Outbox(db, transport, mail_from or "reciproca@localhost")
+        if transport is not None:
+            outbox.start()
+        return cls(app, runner, Accounts(db), Invitations(db), outbox)
 
     def close(self) -> None:
+        self.outbox.stop()
         self.runner.stop()
         storage.close_views(self.runner.views)
         storage.close(self.app)
