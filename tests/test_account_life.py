@@ -6,29 +6,12 @@ from datetime import timedelta
 import pytest
 
 from domain.errors import NotFound
-from tests.test_accounts import HERE, PASSWORD, Clock, cli_store, rows, run  # noqa: F401
+from tests.test_accounts import (  # noqa: F401 - fixtures shared with the accounts tests
+    HERE, PASSWORD, accounts, cli_store, clock, db, rows, run)
 from webapp.accounts import AccountError, Accounts, LinkGone, SignInRefused
 from webapp.invitations import Invitations
-from webapp.sql import Database
 
 NEW_PASSWORD = "another long passphrase"
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def accounts(db, clock):
-    return Accounts(db, clock=clock)
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from domain.errors import DomainError
-from tests.test_accounts import Clock
+from tests.test_accounts import Clock, db  # noqa: F401 - the accounts tests' fixture
 from webapp.mail import MAX_ATTEMPTS, Outbox, retry_delay, smtp_transport
-from webapp.sql import Database
 
 
 class Inbox:
@@ -43,13 +42,6 @@ def smtp():
     inbox.url = f"smtp://127.0.0.1:{controller.port}"
     yield inbox
     controller.stop()
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    yield database
-    database.close()
 
 
 def test_a_refused_mail_is_retried_after_its_back_off_then_sent_and_forgotten(db, smtp):
