@@ -20,7 +20,7 @@ def fold_membership(state: dict, event: dict) -> None:
     if kind == "Founded":
         state["name"] = data["name"]
     elif kind == "AuditorAppointed":
-        state.setdefault("auditors", []).append(data["auditor_id"])
+        state["auditors"].append(data["auditor_id"])
     elif kind == "MemberJoined":
         members[data["member_id"]] = {"category": data["category"], "roles": [data["role"]]}
     elif kind == "MemberLeft":

@@ -286,13 +286,13 @@ def epoch_seconds(iso_time: str | None) -> int | None:
 def _people(group_id: str, state: dict) -> list[dict]:
     """The group's members and auditors, as rows of view_people."""
     membership = state["membership"]
-    name = (membership.get("name") or {}).get("text_id")
+    name = (membership["name"] or {}).get("text_id")
     rows = [{"person_id": person_id, "group_id": group_id, "category": member["category"],
              "roles": json.dumps(member["roles"]), "auditor": 0, "name_text_id": name}
             for person_id, member in membership["members"].items()]
     return rows + [{"person_id": person_id, "group_id": group_id, "category": None,
                     "roles": "[]", "auditor": 1, "name_text_id": name}
-                   for person_id in membership.get("auditors", [])]
+                   for person_id in membership["auditors"]]
 
 
 def views_url(database_url: str) -> str:
