@@ -206,9 +206,9 @@ def test_lived_experience_leads_by_assignment_or_by_a_category_change_while_hold
     s.role(S, "note_taker")  # not a leadership role: no item
     assigned = s.role(S, "facilitator")
     s.role(P, "facilitator")  # a provider: no item
-    became = s.app.change_category(s.group, actor=M, member_id=P, category="carer").position
+    became = s.app.change_category(s.group, actor=P, member_id=P, category="carer").position
     carer = s.role(C, "facilitator")
-    s.app.change_category(s.group, actor=M, member_id=C, category="community")  # LE to LE
+    s.app.change_category(s.group, actor=C, member_id=C, category="community")  # LE to LE
     s.app.change_category(s.group, actor=M, member_id=M, category="professional")  # PV to PV
     s.role(S, "facilitator", "revoke")
     s.role(S, "facilitator")  # S comes to hold it again: a new holding, a new item
