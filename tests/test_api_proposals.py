@@ -219,3 +219,20 @@ def test_an_amendment_and_a_comment_repeated_with_one_key_happen_once(mesa):
                                    ).status_code == 201
     names = event_names(mesa["services"].app)
     assert (names.count("Amended"), names.count("Commented")) == (1, 1)
+
+
+def test_the_new_errors_answer_in_spanish_when_asked(mesa, clock):
+    gid = mesa["group"]
+    spanish = {**mesa["people"]["ana"]["auth"], "Accept-Language": "es"}
+    answer = mesa["client"].post(f"/api/groups/{gid}/proposals", headers=spanish, json={
+        "title": "T", "body": "B", "scope": "design",
+        "closes_at": (clock.now + timedelta(minutes=1)).isoformat()})
+    assert answer.json["errors"]["closes_at"][0].startswith("closes_at debe estar entre 10 min")
+    pid = call(mesa, "POST", f"/api/groups/{gid}/proposals", "ana", json={
+        "title": "T", "body": "B", "scope": "design",
+        "closes_at": (clock.now + timedelta(hours=1)).isoformat()})[1]["id"]
+    clock.advance(hours=1)
+    late = mesa["client"].post(f"/api/proposals/{pid}/comments", headers=spanish,
+                               json={"body": "Tarde"})
+    assert late.status_code == 409
+    assert late.json["errors"]["_"][0].startswith("la propuesta llegó a su plazo")

@@ -207,7 +207,8 @@ def test_serve_names_a_port_in_use_in_one_line(tmp_path, monkeypatch, capsys):
         assert main(["serve", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
-    assert f"127.0.0.1:{port}" in err and f"make run PORT={port + 1}" in err
+    assert f"port {port} on 127.0.0.1 is already in use" in err
+    assert f"make run PORT={port + 1}" in err
 
 
 def test_serve_in_production_without_a_secret_key_says_so_in_one_line(tmp_path, monkeypatch,

@@ -217,15 +217,19 @@ def serve(args) -> None:
 
 def _check_port_free(host: str, port: int) -> None:
     """Say at once, in one line, that the port is taken (the server would retry, then fail)."""
+    import errno
     import socket
 
     try:
         with socket.create_server((host, port)):
             pass
     except OSError as error:
-        raise DomainError(f"cannot listen on {host}:{port} ({error.strerror}): another "
-                          f"program is using port {port}; stop it or choose another port, "
-                          f"for example --port {port + 1} (make run PORT={port + 1})",
+        if error.errno == errno.EADDRINUSE:
+            raise DomainError(f"port {port} on {host} is already in use (another program, "
+                              f"perhaps another Reciproca): stop it or choose another port, for "
+                              f"example --port {port + 1} (make run PORT={port + 1})",
+                              "port") from None
+        raise DomainError(f"cannot listen on {host}:{port}: {error.strerror or error}",
                           "port") from None
 
 

@@ -222,6 +222,24 @@ ERRORS = [(re.compile(pattern), text) for pattern, text in [
     (r"only a (?P<roles>[\w ]+) may (?P<doing>.+)", _l("only a %(roles)s may %(doing)s")),
     (r"the proposal is (?P<status>\w+): nothing more can happen to it",
      _l("the proposal is %(status)s: nothing more can happen to it")),
+    (r"the proposal reached its deadline \((?P<at>\S+)\) and closes by itself: nothing more "
+     r"can happen to it",
+     _l("the proposal reached its deadline (%(at)s) and closes by itself: nothing more can "
+        "happen to it")),
+    (r"closes_at must be an ISO 8601 time with a time zone, such as (?P<example>\S+)",
+     _l("closes_at must be an ISO 8601 time with a time zone, such as %(example)s")),
+    (r"closes_at must be between (?P<low>\d+) minutes and (?P<high>\d+) days from now "
+     r"\((?P<now>\S+)\)",
+     _l("closes_at must be between %(low)s minutes and %(high)s days from now (%(now)s)")),
+    (r"an ISO 8601 time", _l("an ISO 8601 time")),
+    (r"an ISO 8601 time with its time zone", _l("an ISO 8601 time with its time zone")),
+    (r"there is no comment (?P<id>\S+) on this proposal",
+     _l("there is no comment %(id)s on this proposal")),
+    (r"a reply answers a comment, not another reply: reply to the comment (?P<id>\S+) instead",
+     _l("a reply answers a comment, not another reply: reply to the comment %(id)s instead")),
+    (r"reply_to must be a comment's id, not (?P<value>.+)",
+     _l("reply_to must be a comment's id, not %(value)s")),
+    (r"not a cursor given by this list", _l("not a cursor given by this list")),
 ]]
 
 
