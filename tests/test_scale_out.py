@@ -3,6 +3,7 @@ writes spread over them while one server is killed with SIGKILL and restarted. O
 stored log (one record entry per event) and `reciproca rebuild` (every view table the same).
 """
 
+import http.client
 import itertools
 import random
 import threading
@@ -88,8 +89,8 @@ def test_two_servers_one_killed_mid_run_fold_every_event_once(postgres_url, monk
                 try:
                     status, _ = server.call("POST", path, token[who], body, headers=key)
                     break
-                except OSError:
-                    time.sleep(0.1)  # that server is down: try the other one
+                except (OSError, http.client.HTTPException):  # down, or killed mid-answer
+                    time.sleep(0.1)  # try the other one
             else:
                 status = None
             if next(done) == 150:
