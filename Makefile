@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Every benchmark beside its baseline, written to docs/performance.md (run by hand: minutes, and
+# it wants the machine to itself; PostgreSQL from RECIPROCA_BENCH_POSTGRES_URL or the local one).
+bench: install
+	$(BIN)/python -m bench.run $(BENCH)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
