@@ -19,9 +19,11 @@ VOTES_PER_PROPOSAL = 100
 PROPOSALS_PER_SAVE = 10
 
 
-def write_log(app, events: int) -> int:
-    """At least `events` events: one group of 30, then decided proposals of 100 votes each."""
-    group_id, voters = _group(app, 30)
+def write_log(app, events: int, group: tuple[str, list[str]] | None = None,
+              per_save: int = PROPOSALS_PER_SAVE) -> int:
+    """At least `events` events in the log: decided proposals of 100 votes each in `group`
+    (its id and voting members, the first a member who may close), else in a new group of 30."""
+    group_id, voters = group or _group(app, 30)
     template = app.proposal(app.table_proposal(group_id, actor=voters[0], title="Horario",
                                                body="De tarde", scope="delivery").id)
     title, body = template.versions[0]["title"], template.versions[0]["body"]
@@ -29,7 +31,7 @@ def write_log(app, events: int) -> int:
     positions = itertools.cycle(("for", "against", "for", "abstain", "block"))
     while (app.recorder.max_notification_id() or 0) < events:
         batch = []
-        for _ in range(PROPOSALS_PER_SAVE):
+        for _ in range(per_save):
             at = datetime.now(timezone.utc)
             proposal = Proposal.table(id=uuid.uuid4(), group=group, actor=voters[0],
                                       title=title, body=body, scope="delivery",

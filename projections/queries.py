@@ -2,29 +2,25 @@
 
 Every query can be asked as of a position in the log (`as_of`): the group's state is rebuilt from
 its nearest stored snapshot at or before that position by folding the record entries after it,
-so the answer is exact and costs at most a snapshot interval of folding. Fractions are given
-exactly ("2/3") with a rounded decimal beside them.
+so the answer is exact and costs at most a snapshot interval of folding. A live read costs rows
+bounded by the page it asks for, never by the history: the figures come from the row the runner
+stored with the group's state (`projections.figures`). Fractions are given exactly ("2/3") with a
+rounded decimal beside them.
 """
 
 import json
 from datetime import datetime
-from fractions import Fraction
 
 from domain.errors import NotFound
 from domain.vocabulary import CATEGORIES, PRINCIPLES, SIDES, side_of
-from projections.fold import balance, checked, fold_event, new_group_state
-from projections.level import assess, configured_thresholds
-from projections.principles import evidenced, group_view, peer_network, principle_counts
+from projections.figures import FIGURES, level_of, power_balance_of, principles_of
+from projections.fold import checked, fold_event, new_group_state
+from projections.level import configured_thresholds, thresholds_of
 from projections.record import fold_proposal
 from projections.runner import PROPOSAL_EVENTS
 from projections.store import ViewTables
 
 MAX_PAGE = 500
-FIGURES = ("membership", "agenda", "success", "role", "pivotal")
-
-
-def number(value: Fraction | None) -> dict | None:
-    return None if value is None else {"exact": str(value), "value": round(float(value), 4)}
 
 
 def group_state(views: ViewTables, group_id: str, as_of: int | None = None) -> dict:
@@ -47,27 +43,37 @@ def group_state(views: ViewTables, group_id: str, as_of: int | None = None) -> d
 
 def shared_record(views: ViewTables, group_id: str, *, since: int = 0, as_of: int | None = None,
                   limit: int = 100) -> dict:
-    """A page of the record after `since`, with the members and proposals as of the same point."""
+    """A page of the record after `since`, with the members as of the same point and the
+    proposals this page's entries concern: rows read are bounded by the page, not the history."""
     state = group_state(views, group_id, as_of)
     limit = max(1, min(limit, MAX_PAGE))
     entries = _entries(views, group_id, since, as_of, limit)
+    concerned = sorted({e["aggregate_id"] for e in entries if e["type"] in PROPOSAL_EVENTS})
     return {
         "group_id": group_id, "as_of": as_of, "entries": entries,
         "next_since": entries[-1]["position"] if len(entries) == limit else None,
         "members": state["membership"]["members"],
-        "proposals": proposals(views, group_id, as_of),
+        "proposals": proposals(views, group_id, as_of, only=concerned),
     }
 
 
-def proposals(views: ViewTables, group_id: str, as_of: int | None = None) -> list[dict]:
-    """Each proposal's state and live tally, live or as of a position."""
+def proposals(views: ViewTables, group_id: str, as_of: int | None = None,
+              only: list[str] | None = None) -> list[dict]:
+    """Each proposal's state and live tally (or only those of ids `only`), live or as of a
+    position."""
+    if only == []:
+        return []
+    where, params = "group_id = :group_id", {"group_id": group_id}
+    if only is not None:
+        where += f" AND {_within('aggregate_id' if as_of else 'proposal_id', only, params)}"
     if as_of is None:
-        rows = views.select("SELECT state FROM view_proposals WHERE group_id = :group_id",
-                            group_id=group_id)
+        rows = views.select(f"SELECT state FROM view_proposals WHERE {where}", **params)
         found = [json.loads(r["state"]) for r in rows]
     else:
         by_id = {}
-        for entry in _entries(views, group_id, 0, as_of):
+        rows = views.select(f"SELECT entry FROM view_record WHERE {where} AND position <= :as_of "
+                            "ORDER BY position", as_of=as_of, **params)
+        for entry in (json.loads(r["entry"]) for r in rows):
             if entry["type"] in PROPOSAL_EVENTS:
                 by_id[entry["aggregate_id"]] = fold_proposal(by_id.get(entry["aggregate_id"]),
                                                              entry)
@@ -100,18 +106,9 @@ def due_proposals(views: ViewTables, now: datetime, limit: int = 100) -> list[st
 
 
 def power_balance(views: ViewTables, group_id: str, as_of: int | None = None) -> dict:
-    state = group_state(views, group_id, as_of)
-    figures = balance(state)
-    return {
-        "group_id": group_id, "as_of": as_of, "now": state["now"],
-        **{level: {"balance_index": number(figures[level]["balance_index"]),
-                   "shares": {key: {name: number(value) for name, value in row.items()}
-                              for key, row in figures[level]["shares"].items()}}
-           for level in ("categories", "sides")},
-        "totals": {"role_seconds": figures["totals"]["role"] / 1_000_000,
-                   **{k: v for k, v in figures["totals"].items() if k != "role"}},
-        "trace": {"figures": list(FIGURES), "keys": list(CATEGORIES) + list(SIDES)},
-    }
+    stored = _figures(views, group_id, as_of, "power_balance")
+    return {"group_id": group_id, "as_of": as_of,
+            **(stored or power_balance_of(group_state(views, group_id, as_of)))}
 
 
 def trace(views: ViewTables, group_id: str, figure: str, key: str, *,
@@ -120,52 +117,46 @@ def trace(views: ViewTables, group_id: str, figure: str, key: str, *,
     if figure not in FIGURES or key not in CATEGORIES + SIDES:
         raise NotFound(f"there is no figure {figure!r} for {key!r}", "figure")
     categories = [key] if key in CATEGORIES else [c for c in CATEGORIES if side_of(c) == key]
-    marks = ", ".join(f":c{n}" for n in range(len(categories)))
-    limit = max(1, min(limit, MAX_PAGE))
+    params = {"group_id": group_id, "figure": figure, "after": after, "as_of": _upto(as_of),
+              "limit": max(1, min(limit, MAX_PAGE))}
     rows = views.select(
         f"SELECT DISTINCT t.position, r.entry FROM view_trace t JOIN view_record r "
         f"ON r.group_id = t.group_id AND r.position = t.position "
-        f"WHERE t.group_id = :group_id AND t.figure = :figure AND t.category IN ({marks}) "
+        f"WHERE t.group_id = :group_id AND t.figure = :figure "
+        f"AND {_within('t.category', categories, params)} "
         f"AND t.position > :after AND t.counted_at <= :as_of ORDER BY t.position LIMIT :limit",
-        group_id=group_id, figure=figure, after=after, as_of=_upto(as_of), limit=limit,
-        **{f"c{n}": c for n, c in enumerate(categories)})
+        **params)
     entries = [json.loads(r["entry"]) for r in rows]
     return {"figure": figure, "key": key, "entries": entries,
-            "next_after": entries[-1]["position"] if len(entries) == limit else None}
+            "next_after": entries[-1]["position"] if len(entries) == params["limit"] else None}
 
 
 def principles(views: ViewTables, group_id: str, as_of: int | None = None,
                items_per_principle: int = 20) -> dict:
     """Evidence per principle (count, whether it is evidenced, and the latest items, each linked
     to its events) beside the group's own view from its members' latest reflections."""
-    state = group_state(views, group_id, as_of)
-    own = group_view(state["principles"]["reflections"])
-    counts, found = principle_counts(state["principles"]), evidenced(state["principles"])
-    result = {}
+    found = (_figures(views, group_id, as_of, "principles")
+             or principles_of(group_state(views, group_id, as_of)))
     for principle in PRINCIPLES:
         rows = views.select(
             "SELECT item FROM view_evidence WHERE group_id = :group_id AND principle = "
             ":principle AND position <= :as_of ORDER BY position DESC LIMIT :limit",
             group_id=group_id, principle=principle, as_of=_upto(as_of),
             limit=items_per_principle)
-        result[principle] = {
-            "count": counts[principle], "evidenced": found[principle],
-            "items": [json.loads(r["item"]) for r in rows],
-            "reflections": {**own[principle], "mean": number(own[principle]["mean"])},
-        }
-    result["reciprocity"]["giving"] = dict(state["principles"]["giving"])
-    network = peer_network(state["principles"], state["membership"]["members"])
-    return {"group_id": group_id, "as_of": as_of, "principles": result,
-            "peer_network": number(network.pop("share")), "peer_network_members": network}
+        found["principles"][principle]["items"] = [json.loads(r["item"]) for r in rows]
+    return {"group_id": group_id, "as_of": as_of, **found}
 
 
 def level(views: ViewTables, group_id: str, as_of: int | None = None,
           thresholds: dict | None = None) -> dict:
-    state = group_state(views, group_id, as_of)
+    """The level under `thresholds` (default: the setting's); under the default thresholds a
+    live answer is the stored one."""
     if thresholds is None:
         thresholds = configured_thresholds()
-    return {"group_id": group_id, "as_of": as_of, "now": state["now"],
-            **assess(state, balance(state), thresholds)}
+    stored = (_figures(views, group_id, as_of, "level") if thresholds_of(thresholds)
+              == thresholds_of(None) else None)
+    return {"group_id": group_id, "as_of": as_of,
+            **(stored or level_of(group_state(views, group_id, as_of), thresholds))}
 
 
 def series(views: ViewTables, group_id: str, as_of: int | None = None) -> list[dict]:
@@ -207,6 +198,24 @@ def _entries(views, group_id, since, as_of, limit=None) -> list[dict]:
         statement += " LIMIT :limit"
         params["limit"] = limit
     return [json.loads(r["entry"]) for r in views.select(statement, **params)]
+
+
+def _figures(views: ViewTables, group_id: str, as_of: int | None, name: str) -> dict | None:
+    """The stored figure `name` when it answers the question: a live read of the group's latest
+    folded position (None otherwise, and for views folded before figures were stored)."""
+    rows = views.select("SELECT f.figures FROM view_figures f JOIN view_groups g ON g.group_id = "
+                        "f.group_id AND g.position = f.position WHERE f.group_id = :group_id "
+                        "AND (:as_of >= g.position)", group_id=group_id, as_of=_upto(as_of))
+    if not rows:
+        return None
+    return checked(json.loads(rows[0]["figures"]))[name]
+
+
+def _within(column: str, values: list[str], params: dict) -> str:
+    """`column IN (…)` with one named parameter per value, added to `params`."""
+    names = [f"{column.replace('.', '_')}{n}" for n in range(len(values))]
+    params.update(zip(names, values))
+    return f"{column} IN ({', '.join(':' + name for name in names)})"
 
 
 def _upto(as_of: int | None) -> int:

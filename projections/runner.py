@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from domain.application import Reciproca
 from projections.coordination import RunnerBusy
 from projections.events import event_view
+from projections.figures import figures_of
 from projections.fold import fold_event, new_group_state
 from projections.ledger import fold_ledger, new_ledger
 from projections.membership import MEMBERSHIP_EVENTS
@@ -108,6 +109,8 @@ class Runner:
                     event = event_view(self.app.mapper.to_domain_event(notification),
                                        notification.id)
                     self._fold(event, writes, entries)
+                for group_id, (state, _) in writes.groups.items():
+                    writes.figures[group_id] = figures_of(state)
                 self.views.write_page(writes, page[-1].id, after=after)
             except BaseException:
                 # Folded but perhaps not committed (or committed with an error reported, or

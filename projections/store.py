@@ -26,9 +26,10 @@ from projections.coordination import LOCK_KEY, VIEWS_CHANNEL, AdvisoryLock, File
 
 TRACKING_NAME = "reciproca-views"
 # Raise when a view table changes shape: `reciproca init` then remakes the views from the log.
-VIEWS_VERSION = 3
+VIEWS_VERSION = 4
 VIEW_TABLES = ("view_groups", "view_record", "view_proposals", "view_trace", "view_evidence",
-               "view_series", "view_snapshots", "view_people")
+               "view_series", "view_snapshots", "view_people", "view_figures", "ledger_leaves",
+               "ledger_nodes", "ledger_state")
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS view_groups (
         group_id TEXT PRIMARY KEY, state TEXT NOT NULL, position BIGINT NOT NULL)""",
@@ -63,6 +64,8 @@ SCHEMA = [
         person_id TEXT NOT NULL, group_id TEXT NOT NULL, category TEXT, roles TEXT NOT NULL,
         auditor INTEGER NOT NULL, name_text_id TEXT, PRIMARY KEY (person_id, group_id))""",
     "CREATE INDEX IF NOT EXISTS view_people_group ON view_people (group_id)",
+    """CREATE TABLE IF NOT EXISTS view_figures (
+        group_id TEXT PRIMARY KEY, position BIGINT NOT NULL, figures TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS view_snapshots (
         group_id TEXT NOT NULL, position BIGINT NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (group_id, position))""",
@@ -86,6 +89,9 @@ UPSERT_GROUP = """INSERT INTO view_groups (group_id, state, position)
 DELETE_PEOPLE = "DELETE FROM view_people WHERE group_id = :group_id"
 INSERT_PERSON = """INSERT INTO view_people (person_id, group_id, category, roles, auditor,
     name_text_id) VALUES (:person_id, :group_id, :category, :roles, :auditor, :name_text_id)"""
+UPSERT_FIGURES = """INSERT INTO view_figures (group_id, position, figures)
+    VALUES (:group_id, :position, :figures)
+    ON CONFLICT (group_id) DO UPDATE SET figures = excluded.figures, position = excluded.position"""
 UPSERT_PROPOSAL = """INSERT INTO view_proposals
         (proposal_id, group_id, status, tabled_at, closes_at, state)
     VALUES (:proposal_id, :group_id, :status, :tabled_at, :closes_at, :state)
@@ -111,15 +117,14 @@ LEDGER_INSERTS = {
     "ledger_nodes": "INSERT INTO ledger_nodes (level, node_index, hash) "
                     "VALUES (:level, :node_index, :hash)",
 }
-VIEW_TABLES = ("view_groups", "view_record", "view_proposals", "view_trace", "view_evidence",
-               "view_series", "view_snapshots", "ledger_leaves", "ledger_nodes", "ledger_state")
 
 
 class PageWrites:
     """Everything one page of events changes in the views, written together."""
 
     def __init__(self):
-        self.groups: dict[str, dict] = {}
+        self.groups: dict[str, tuple[dict, int]] = {}  # group id -> (state, position)
+        self.figures: dict[str, dict] = {}  # group id -> its figures at that position
         self.proposals: dict[str, dict] = {}
         self.rows: dict[str, list[dict]] = {table: [] for table in INSERTS}
         self.ledger: dict | None = None  # the ledger's state after the page, and its rows
@@ -149,6 +154,11 @@ class ViewTables:
                     "group_id": group_id, "state": json.dumps(state), "position": at})
                 cursor.execute(self._sql(DELETE_PEOPLE), {"group_id": group_id})
                 cursor.executemany(self._sql(INSERT_PERSON), _people(group_id, state))
+            if writes.figures:
+                cursor.executemany(self._sql(UPSERT_FIGURES), [
+                    {"group_id": group_id, "figures": json.dumps(figures),
+                     "position": writes.groups[group_id][1]}
+                    for group_id, figures in writes.figures.items()])
             for proposal_id, view in writes.proposals.items():
                 cursor.execute(self._sql(UPSERT_PROPOSAL), {
                     "proposal_id": proposal_id, "group_id": view["group_id"],

@@ -169,6 +169,7 @@ def test_views_folded_under_older_rules_are_refused_until_rebuilt(store, capsys,
                                                     row["position"]))
         with views.datastore.transaction(commit=True) as cursor:
             cursor.execute("DELETE FROM view_evidence")
+            cursor.execute("DELETE FROM view_figures")  # older versions stored no figures
     finally:
         close_views(views)
     capsys.readouterr()

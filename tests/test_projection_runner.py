@@ -38,8 +38,8 @@ from webapp.storage import close, close_views, initialise, open_application
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEW_TABLES = ("view_groups", "view_record", "view_proposals", "view_trace", "view_evidence",
-               "view_series", "view_snapshots")
-JSON_COLUMNS = ("state", "entry", "item", "point")
+               "view_series", "view_snapshots", "view_figures")
+JSON_COLUMNS = ("state", "entry", "item", "point", "figures")
 RULE_NAMES = ("majority", "supermajority", "consensus", "consent")
 
 

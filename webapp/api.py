@@ -7,16 +7,13 @@ the read models include it. A group is invisible (404) to people who neither bel
 audit it.
 """
 
-import base64
-import binascii
-
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
 from projections import queries
-from projections.record import cited_texts
 from webapp.auth import require_person
 from webapp.commands import Caller, dispatch, visible_group, visible_proposal
+from webapp.cursors import make_cursor, read_cursor
 from webapp.idempotency import idempotent, request_id
 from webapp.readable import names_in, texts_in
 from webapp.schemas import (
@@ -30,6 +27,7 @@ from webapp.schemas import (
     ProposalsQuery,
     ReadQuery,
     RecordOut,
+    RecordQuery,
     TraceOut,
 )
 from webapp.services import error_response, services
@@ -145,7 +143,7 @@ def proposals(group_id: str):
         return params
     page = queries.proposal_page(services().runner.views, group_id,
                                  status=params.get("status"), limit=params["limit"],
-                                 before=_cursor_position(params.get("cursor")))
+                                 before=_proposals_before(group_id, params.get("cursor")))
     found = services()
     titles = texts_in(found, [p["title"] for p in page["proposals"]])
     return jsonify(ProposalListOut().dump({
@@ -153,28 +151,21 @@ def proposals(group_id: str):
         "proposals": [{**p, "title": titles[p["title"]["text_id"]],
                        "outcome": p["decision"]["outcome"] if p["decision"] else None,
                        "comments": len(p["comments"])} for p in page["proposals"]],
-        "next_cursor": (None if page["next_before"] is None
-                        else _cursor(page["next_before"])),
+        "next_cursor": (None if page["next_before"] is None else make_cursor(
+            "proposals", group=group_id, before=page["next_before"])),
         "names": names_in(found, group, [p["proposer"] for p in page["proposals"]]),
     }))
 
 
-def _cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"before:{position}".encode()).decode().rstrip("=")
-
-
-def _cursor_position(cursor: str | None) -> int | None:
-    """The position an opaque cursor stands for; a cursor not made here is refused (422)."""
+def _proposals_before(group_id: str, cursor: str | None) -> int | None:
+    """The tabling position a proposals page continues before (its cursor is signed and names
+    its group, like the record's)."""
     if cursor is None:
         return None
-    try:
-        kind, _, number = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode(
-            "ascii").partition(":")
-        if kind == "before" and number.isdigit() and len(number) <= 18:
-            return int(number)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ValidationError({"cursor": ["not a cursor given by this list"]})
+    found = read_cursor("proposals", cursor)
+    if found.get("group") != group_id:
+        raise ValidationError({"cursor": ["not a cursor given by this list"]})
+    return found["before"]
 
 
 @api.get("/proposals/<proposal_id>")
@@ -246,9 +237,9 @@ def contribute(group_id: str):
 
 # Read models ----------------------------------------------------------------------------------
 
-def _read(group_id: str, answer):
+def _read(group_id: str, answer, schema=ReadQuery):
     group = visible_group(services(), group_id, require_person()["person_id"])
-    params = read_query()
+    params = read_query(schema)
     if not isinstance(params, dict):
         return params
     return answer(services().runner.views, params, group)
@@ -257,15 +248,33 @@ def _read(group_id: str, answer):
 @api.get("/groups/<group_id>/record")
 def record(group_id: str):
     """A page of the record, with the texts its entries refer to and the names of the people
-    in it."""
+    in it. `next_cursor` continues it (`next_since` too, for clients of the first version)."""
     def answer(views, p, group):
-        found = queries.shared_record(views, group_id, since=p["since"], as_of=p.get("as_of"),
+        since, as_of = _record_start(group_id, p)
+        found = queries.shared_record(views, group_id, since=since, as_of=as_of,
                                       limit=p["limit"])
         found["texts"] = texts_in(services(), found)
         found["names"] = names_in(services(), group, found)
+        found["next_cursor"] = None if found["next_since"] is None else make_cursor(
+            "record", group=group_id, after=found["next_since"], as_of=as_of)
         return jsonify(RecordOut().dump(found))
 
-    return _read(group_id, answer)
+    return _read(group_id, answer, RecordQuery)
+
+
+def _record_start(group_id: str, params: dict) -> tuple[int, int | None]:
+    """Where a record page starts and as of which position: from `since` and `as_of`, or from
+    the cursor of the page before (which already says both)."""
+    if "cursor" not in params:
+        return params["since"], params.get("as_of")
+    if "since" in request.args:
+        raise ValidationError({"since": ["give either since or cursor"]})
+    found = read_cursor("record", params["cursor"])
+    if found.get("group") != group_id:
+        raise ValidationError({"cursor": ["not a cursor given by this list"]})
+    if params.get("as_of", found["as_of"]) != found["as_of"]:
+        raise ValidationError({"as_of": ["differs from the as_of the cursor continues"]})
+    return found["after"], found["as_of"]
 
 
 @api.get("/groups/<group_id>/power-balance")

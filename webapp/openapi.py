@@ -149,6 +149,9 @@ def _parameters(path: str, method: str) -> list[dict]:
     elif method == "get" and path not in ("/api/session", *PUBLIC):
         found += [{"name": name, "in": "query", "schema": {"type": "integer", "minimum": 0}}
                   for name in READ]
+    if path.endswith("/record"):
+        found.append({"name": "cursor", "in": "query",
+                      "schema": {"type": "string", "minLength": 1, "maxLength": 200}})
     return found
 
 

@@ -186,7 +186,7 @@ class AfterQuery(Strict):
 class ProposalsQuery(AfterQuery):
     status = fields.String(validate=validate.OneOf(("open", "closed", "withdrawn")))
     limit = fields.Integer(validate=validate.Range(1, 500), load_default=100)
-    cursor = fields.String(validate=validate.Length(1, 64),
+    cursor = fields.String(validate=validate.Length(1, 200),
                            metadata={"description": "next_cursor of the previous page"})
 
 
@@ -241,6 +241,11 @@ class ReadQuery(Strict):
     as_of = fields.Integer(validate=validate.Range(min=1))
     since = fields.Integer(validate=validate.Range(min=0), load_default=0)
     limit = fields.Integer(validate=validate.Range(1, 500), load_default=100)
+
+
+class RecordQuery(ReadQuery):
+    cursor = fields.String(validate=validate.Length(1, 200),
+                           metadata={"description": "next_cursor of the previous page"})
 
 
 # Outputs ------------------------------------------------------------------------------------
@@ -398,6 +403,7 @@ class RecordOut(Schema):
     as_of = fields.Integer(allow_none=True)
     entries = fields.List(fields.Dict(), required=True)
     next_since = fields.Integer(allow_none=True)
+    next_cursor = fields.String(allow_none=True)
     members = fields.Dict(required=True)
     proposals = fields.List(fields.Dict(), required=True)
     texts = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
