@@ -7,16 +7,20 @@ any fold must at least do.
 """
 
 import itertools
+import os
 import uuid
 from datetime import datetime, timezone
 
 from bench.common import scratch_sqlite, timed
 from bench.votes import _group
 from domain.proposal import Proposal
+from projections.runner import REBUILD_PAGE
 from webapp.storage import close, close_views, open_application, open_runner
 
 VOTES_PER_PROPOSAL = 100
 PROPOSALS_PER_SAVE = 10
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_REBUILD_SIZES",
+                                             "100000,1000000").split(","))
 
 
 def write_log(app, events: int, group: tuple[str, list[str]] | None = None,
@@ -50,7 +54,7 @@ def write_log(app, events: int, group: tuple[str, list[str]] | None = None,
 
 def raw_read(app) -> int:
     decoded, start = 0, 1
-    while page := app.recorder.select_notifications(start=start, limit=500):
+    while page := app.recorder.select_notifications(start=start, limit=REBUILD_PAGE):
         for notification in page:
             app.mapper.to_domain_event(notification)
         decoded += len(page)
@@ -58,7 +62,7 @@ def raw_read(app) -> int:
     return decoded
 
 
-def rebuild(sizes=(100_000, 1_000_000)) -> dict:
+def rebuild(sizes=SIZES) -> dict:
     found = {}
     for size in sizes:
         with scratch_sqlite() as url:
@@ -76,3 +80,26 @@ def rebuild(sizes=(100_000, 1_000_000)) -> dict:
             finally:
                 close(app)
     return found
+
+
+def profile(events: int = 20_000, top: int = 12) -> str:
+    """Where a rebuild spends its time: cProfile's top functions by own time, as text."""
+    import cProfile
+    import io
+    import pstats
+
+    with scratch_sqlite() as url:
+        app = open_application(url)
+        try:
+            write_log(app, events)
+            runner = open_runner(app, url)
+            try:
+                profiler = cProfile.Profile()
+                profiler.runcall(runner.rebuild)
+            finally:
+                close_views(runner.views)
+        finally:
+            close(app)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(top)
+    return out.getvalue().split("Ordered by: internal time", 1)[-1].strip()

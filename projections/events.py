@@ -9,6 +9,7 @@ class that keeps its topic changes nothing the read side sees.
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from eventsourcing.utils import get_topic
 
@@ -31,6 +32,7 @@ def event_view(domain_event, position: int) -> dict:
     }
 
 
+@lru_cache(maxsize=256)
 def event_name(topic: str) -> str:
     """The stable name of the events stored under `topic`: its last segment."""
     return re.split(r"[/.:]", topic)[-1]

@@ -9,7 +9,9 @@ from domain.rules import tally_of
 
 
 def fold_proposal(view: dict | None, event: dict) -> dict:
-    """The proposal's view after `event` (a new dict; `view` is not changed)."""
+    """The proposal's view after `event`: `view` itself, changed in place (a copy per vote cost
+    a rebuild as much as the rest of the fold), or a new view for `Tabled`. The tally follows
+    each vote by the one ballot it replaces, never by counting every ballot again."""
     data, kind = event["data"], event["type"]
     if kind == "Tabled":
         return {"id": event["aggregate_id"], "group_id": event["group_id"],
@@ -20,7 +22,6 @@ def fold_proposal(view: dict | None, event: dict) -> dict:
                 "closes_at": data.get("closes_at"), "at_deadline": False,
                 "history": [_version(event)], "comments": [],
                 "tabled": {"position": event["position"], "time": event["time"]}, "ended": None}
-    view = {**view, "ballots": dict(view["ballots"])}
     if kind == "Amended":
         view.update(title=data["title"], body=data["body"], versions=view["versions"] + 1,
                     history=[*view["history"], _version(event)])
@@ -30,10 +31,13 @@ def fold_proposal(view: dict | None, event: dict) -> dict:
             "reply_to": data["reply_to"], "position": event["position"],
             "time": event["time"]}]
     elif kind == "VoteCast":
+        replaced = view["ballots"].get(data["voter"])
         view["ballots"][data["voter"]] = {"position": data["position"], "reason": data["reason"],
                                           "recorded_by": event["actor"],
                                           "at": event["position"]}
-        view["tally"] = tally_of(b["position"] for b in view["ballots"].values())
+        if replaced:
+            view["tally"][replaced["position"]] -= 1
+        view["tally"][data["position"]] += 1
     elif kind in ("Closed", "Withdrawn"):
         view["status"] = "closed" if kind == "Closed" else "withdrawn"
         view["decision"] = data.get("decision")
@@ -44,14 +48,19 @@ def fold_proposal(view: dict | None, event: dict) -> dict:
 
 def cited_texts(value) -> set[str]:
     """The ids of the free texts a record entry (or any part of an answer) refers to: free text
-    lives outside the log, cited as {"text_id", "digest"}."""
-    if isinstance(value, dict):
-        if set(value) == {"text_id", "digest"}:
-            return {value["text_id"]}
-        return set().union(*map(cited_texts, value.values()))
-    if isinstance(value, list):
-        return set().union(*map(cited_texts, value))
-    return set()
+    lives outside the log, cited as {"text_id", "digest"}. One walk with one set (a record page
+    is thousands of nodes)."""
+    found, pending = set(), [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if len(item) == 2 and "text_id" in item and "digest" in item:
+                found.add(item["text_id"])
+            else:
+                pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
 
 
 def _version(event: dict) -> dict:

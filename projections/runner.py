@@ -43,6 +43,7 @@ from projections.store import PageOutOfOrder, PageWrites, ViewTables
 log = logging.getLogger("reciproca.runner")
 
 PAGE_SIZE = 500
+REBUILD_PAGE = 5000  # a rebuild has no one waiting on each page: fewer, larger commits
 FOLLOW_PAGE = 1000  # entries read per step by a follower
 SNAPSHOT_EVERY = 50  # a group's state is kept every N of its events, for time travel
 PROPOSAL_EVENTS = ("Tabled", "Amended", "Commented", "VoteCast", "Closed", "Withdrawn")
@@ -77,11 +78,12 @@ class Runner:
 
     # Folding on demand (tests, the command line) ------------------------------------------
 
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+    def catch_up(self, progress: Callable[[int], None] | None = None,
+                 page_size: int | None = None) -> int:
         """Fold every page not folded yet; returns the position reached. Raises `RunnerBusy`
         when another process holds the lock."""
         with self._holding():
-            while self.process_page():
+            while self.process_page(page_size):
                 if progress:
                     progress(self.position)
             return self.position
@@ -93,13 +95,14 @@ class Runner:
             self._states.clear()
             self._ledger = None
             self._set_position(0)
-            return self.catch_up(progress)
+            return self.catch_up(progress, max(self.page_size, REBUILD_PAGE))
 
-    def process_page(self) -> bool:
+    def process_page(self, page_size: int | None = None) -> bool:
         """Fold and commit the next page; False when there was nothing new."""
         with self._holding():
             after = self.position
-            page = self.app.recorder.select_notifications(start=after + 1, limit=self.page_size)
+            page = self.app.recorder.select_notifications(start=after + 1,
+                                                          limit=page_size or self.page_size)
             if not page:
                 return False
             writes, entries = PageWrites(), {}
@@ -259,7 +262,8 @@ class Runner:
         writes.groups[group_id] = (state, entry["position"])
         if entry["type"] in PROPOSAL_EVENTS:
             proposal_id = entry["aggregate_id"]
-            previous = writes.proposals.get(proposal_id) or self._proposal(proposal_id)
+            previous = None if entry["type"] == "Tabled" else (
+                writes.proposals.get(proposal_id) or self._proposal(proposal_id))
             writes.proposals[proposal_id] = fold_proposal(previous, entry)
         entries.setdefault(group_id, []).append(
             (entry, _changed(entry, folded)))

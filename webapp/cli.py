@@ -62,14 +62,16 @@ def _demo_accounts(args, story) -> None:
 
 
 def rebuild(args) -> None:
-    """Empty the read models and fold the whole log again, showing progress. Refused while a
-    server keeps the read models (it holds the runner's lock)."""
+    """Empty the read models and fold the whole log again, showing progress and speed. Refused
+    while a server keeps the read models (it holds the runner's lock)."""
     app = storage.open_application(args.database_url)
     runner = storage.open_runner(app, args.database_url)
     try:
-        total = app.recorder.max_notification_id() or 0
-        runner.rebuild(progress=lambda position: _progress(position, total))
-        print(f"\nRebuilt the read models from {total} events.", file=sys.stderr)
+        total, started = app.recorder.max_notification_id() or 0, time.monotonic()
+        runner.rebuild(progress=lambda position: _progress(position, total, started))
+        seconds = time.monotonic() - started
+        print(f"\nRebuilt the read models from {total} events in {seconds:.1f} s "
+              f"({total / max(seconds, 1e-6):,.0f} events/s).", file=sys.stderr)
     except RunnerBusy as busy:
         raise DomainError(f"{busy}; stop every `reciproca serve` on this database, then run "
                           "rebuild again (nothing was changed)") from None
@@ -78,10 +80,11 @@ def rebuild(args) -> None:
         storage.close(app)
 
 
-def _progress(position: int, total: int, width: int = 40) -> None:
+def _progress(position: int, total: int, started: float, width: int = 40) -> None:
     done = int(width * position / total) if total else width
-    print(f"\r[{'#' * done}{'.' * (width - done)}] {position}/{total}", end="",
-          file=sys.stderr, flush=True)
+    rate = position / max(time.monotonic() - started, 1e-6)
+    print(f"\r[{'#' * done}{'.' * (width - done)}] {position}/{total} events, "
+          f"{rate:,.0f} events/s", end="", file=sys.stderr, flush=True)
 
 
 def figures(args) -> None:
