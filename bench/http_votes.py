@@ -16,6 +16,8 @@ import uuid
 from contextlib import contextmanager
 
 from bench.common import median, percentile, scratch_postgres, scratch_sqlite
+from bench.votes import Bare
+from domain.settings import library_settings
 from webapp.accounts import Accounts
 from webapp.sql import Database
 
@@ -44,15 +46,16 @@ def _serving(command: list[str], env: dict, port: int):
                 time.sleep(0.1)
         else:
             raise RuntimeError(f"{command[0]} did not listen on port {port}")
-        yield
+        yield process
     finally:
         process.terminate()
         process.wait(30)
 
 
 def _load(port: int, path_of, body_of, headers_of) -> dict:
-    """CLIENTS threads POSTing for SECONDS; throughput and latency percentiles."""
-    latencies, failures, stop = [], [], time.monotonic() + SECONDS
+    """CLIENTS threads POSTing for SECONDS; throughput and latency percentiles. A 409 (a vote
+    that kept conflicting with concurrent ones) is counted apart, any other failure is fatal."""
+    latencies, failures, conflicts, stop = [], [], [], time.monotonic() + SECONDS
 
     def client(n: int):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -64,7 +67,9 @@ def _load(port: int, path_of, body_of, headers_of) -> dict:
             response = conn.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)
-            if response.status != 201:
+            if response.status == 409:
+                conflicts.append(n)
+            elif response.status != 201:
                 failures.append(response.status)
             i += 1
         latencies.extend(mine)
@@ -80,7 +85,8 @@ def _load(port: int, path_of, body_of, headers_of) -> dict:
     if failures:
         raise RuntimeError(f"{len(failures)} requests failed: {sorted(set(failures))}")
     return {"per_second": len(latencies) / elapsed, "p50_ms": 1000 * median(latencies),
-            "p99_ms": 1000 * percentile(latencies, 99), "requests": len(latencies)}
+            "p99_ms": 1000 * percentile(latencies, 99), "requests": len(latencies),
+            "conflicts": len(conflicts)}
 
 
 def _people(url: str) -> list[tuple[str, str]]:
@@ -127,6 +133,7 @@ def _ours(url: str, workers: int) -> dict:
 
 
 def _bare(url: str, workers: int) -> dict:
+    Bare(library_settings(url, create_tables=True)).close()  # once, before workers race
     port = _free_port()
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--threads", "16", "--worker-class", "gthread",

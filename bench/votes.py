@@ -60,7 +60,7 @@ def _vote_rate(url: str) -> float:
 
 
 def _bare_rate(url: str) -> float:
-    bare = Bare(library_settings(url))
+    bare = Bare(library_settings(url, create_tables=True))
     seconds = timed(lambda: [bare.save(Ballot("for")) for _ in range(VOTES)])
     return VOTES / seconds
 

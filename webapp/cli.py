@@ -205,6 +205,9 @@ def serve(args) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
             self.cfg.set("threads", args.threads)
+            # gunicorn's default of 1,000 connections per worker would refuse sockets that
+            # threads could hold; connections beyond the threads wait for one.
+            self.cfg.set("worker_connections", max(1000, 2 * args.threads))
             self.cfg.set("worker_class", "webapp.live.worker.LiveWorker")
 
         def load(self):

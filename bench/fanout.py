@@ -1,0 +1,108 @@
+"""Live fan-out: a vote sent over HTTP until every one of N websocket clients of its group has
+the event, against a bare flask-sock broadcast served the same way (gunicorn gthread, one
+worker, SQLite). Clients are drained in turn after each send, so "last client received" is an
+upper bound, the same for both."""
+
+import http.client
+import json
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from simple_websocket import Client
+
+from bench.common import median, percentile, scratch_sqlite
+from bench.http_votes import _free_port, _people, _serving
+
+SOCKETS = tuple(int(n) for n in os.environ.get("BENCH_FANOUT_SOCKETS", "10,100,1000").split(","))
+ROUNDS = 20
+
+
+def _connect_all(url: str, count: int, headers: dict | None = None) -> list[Client]:
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(lambda _: Client.connect(url, headers=headers or {}), range(count)))
+
+
+def _drain(clients: list[Client], wanted) -> None:
+    for client in clients:
+        while True:
+            text = client.receive(timeout=60)
+            if text is None:
+                raise RuntimeError("a client received nothing within 60 s")
+            if wanted(text):
+                break
+
+
+def _rounds(send, clients, wanted_for) -> dict:
+    latencies = []
+    for n in range(ROUNDS):
+        started = time.perf_counter()
+        marker = send(n)
+        _drain(clients, wanted_for(marker))
+        latencies.append(time.perf_counter() - started)
+    for client in clients:
+        client.close()
+    return {"p50_ms": 1000 * median(latencies), "p99_ms": 1000 * percentile(latencies, 99)}
+
+
+def _ours(count: int) -> dict:
+    with scratch_sqlite() as url:
+        (ana, ana_token), (_, bea_token) = _people(url)[:2]
+        port = _free_port()
+        command = [sys.executable, "-m", "webapp.cli", "serve", "--port", str(port),
+                   "--threads", str(count + 32)]
+        with _serving(command, {"RECIPROCA_DATABASE_URL": url}, port):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+            def post(path, body, token=ana_token):
+                conn.request("POST", path, json.dumps(body), {
+                    "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                response = conn.getresponse()
+                answer = json.loads(response.read())
+                if response.status >= 300:
+                    raise RuntimeError(f"{path}: {response.status} {answer}")
+                return answer
+
+            gid = post("/api/groups", {
+                "name": "Mesa", "purpose": "Bench", "category": "carer",
+                "decision_rule": {"rule": "majority", "quorum": "1/2"}})["id"]
+            post(f"/api/groups/{gid}/members", {"email": "bench1@example.org",
+                                                "category": "professional"})
+            pid = post(f"/api/groups/{gid}/proposals", {"title": "Horario", "body": "b",
+                                                        "scope": "delivery"})["id"]
+            clients = _connect_all(f"ws://127.0.0.1:{port}/ws/groups/{gid}", count,
+                                   {"Authorization": f"Bearer {ana_token}"})
+            positions = ("for", "against")
+            return _rounds(
+                lambda n: post(f"/api/proposals/{pid}/votes", {"position": positions[n % 2]},
+                               bea_token)["position"],
+                clients,
+                lambda position: lambda text: (json.loads(text).get("type") == "event"
+                                               and json.loads(text)["position"] >= position))
+
+
+def _bare(count: int) -> dict:
+    port = _free_port()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+               "--threads", str(count + 32), "--worker-class", "gthread",
+               "--graceful-timeout", "1", "--worker-connections", str(2 * count + 64),
+               "bench.bare_broadcast:app"]
+    with _serving(command, {}, port):
+        clients = _connect_all(f"ws://127.0.0.1:{port}/ws", count)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+        def send(n):
+            conn.request("POST", "/broadcast", json.dumps({"n": n}))
+            conn.getresponse().read()
+            return n
+
+        return _rounds(send, clients, lambda n: lambda text: json.loads(text)["n"] == n)
+
+
+def fanout(sizes=SOCKETS) -> dict:
+    return {count: {"ours": _ours(count), "bare": _bare(count)} for count in sizes}
+
+
+if __name__ == "__main__":
+    print(json.dumps(fanout(), indent=1))
