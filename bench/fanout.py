@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from simple_websocket import Client
 
 from bench.common import median, percentile, scratch_sqlite
-from bench.http_votes import _free_port, _people, _serving
+from bench.http_votes import _free_port, _people, _serving, proposal_on
 
 SOCKETS = tuple(int(n) for n in os.environ.get("BENCH_FANOUT_SOCKETS", "10,100,1000").split(","))
 ROUNDS = 20
@@ -48,29 +48,12 @@ def _rounds(send, clients, wanted_for) -> dict:
 
 def _ours(count: int) -> dict:
     with scratch_sqlite() as url:
-        (ana, ana_token), (_, bea_token) = _people(url)[:2]
+        (_, ana_token), (_, bea_token) = _people(url)[:2]
         port = _free_port()
         command = [sys.executable, "-m", "webapp.cli", "serve", "--port", str(port),
                    "--threads", str(count + 32)]
         with _serving(command, {"RECIPROCA_DATABASE_URL": url}, port):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-            def post(path, body, token=ana_token):
-                conn.request("POST", path, json.dumps(body), {
-                    "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-                response = conn.getresponse()
-                answer = json.loads(response.read())
-                if response.status >= 300:
-                    raise RuntimeError(f"{path}: {response.status} {answer}")
-                return answer
-
-            gid = post("/api/groups", {
-                "name": "Mesa", "purpose": "Bench", "category": "carer",
-                "decision_rule": {"rule": "majority", "quorum": "1/2"}})["id"]
-            post(f"/api/groups/{gid}/members", {"email": "bench1@example.org",
-                                                "category": "professional"})
-            pid = post(f"/api/groups/{gid}/proposals", {"title": "Horario", "body": "b",
-                                                        "scope": "delivery"})["id"]
+            post, gid, pid = proposal_on(port, ana_token)
             clients = _connect_all(f"ws://127.0.0.1:{port}/ws/groups/{gid}", count,
                                    {"Authorization": f"Bearer {ana_token}"})
             positions = ("for", "against")

@@ -102,6 +102,30 @@ def _people(url: str) -> list[tuple[str, str]]:
         db.close()
 
 
+def proposal_on(port: int, token: str, members: int = 1):
+    """Over HTTP: a group of the token's person with bench1…benchN as members, and a proposal
+    in it; returns (post, group id, proposal id), `post(path, body, token)` POSTing there."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def post(path, body, as_token=token):
+        conn.request("POST", path, json.dumps(body), {
+            "Authorization": f"Bearer {as_token}", "Content-Type": "application/json"})
+        response = conn.getresponse()
+        answer = json.loads(response.read())
+        if response.status >= 300:
+            raise RuntimeError(f"{path}: {response.status} {answer}")
+        return answer
+
+    gid = post("/api/groups", {"name": "Mesa", "purpose": "Bench", "category": "carer",
+                               "decision_rule": {"rule": "majority", "quorum": "1/2"}})["id"]
+    for n in range(1, members + 1):
+        post(f"/api/groups/{gid}/members", {"email": f"bench{n}@example.org",
+                                            "category": "professional"})
+    pid = post(f"/api/groups/{gid}/proposals", {"title": "Horario", "body": "b",
+                                                "scope": "delivery"})["id"]
+    return post, gid, pid
+
+
 def _ours(url: str, workers: int) -> dict:
     people = _people(url)
     port = _free_port()
@@ -110,23 +134,7 @@ def _ours(url: str, workers: int) -> dict:
     auth = [{"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             for _, token in people]
     with _serving(command, {"RECIPROCA_DATABASE_URL": url}, port):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-        def post(path, body, n=0):
-            conn.request("POST", path, json.dumps(body), auth[n])
-            response = conn.getresponse()
-            answer = json.loads(response.read())
-            if response.status >= 300:
-                raise RuntimeError(f"{path}: {response.status} {answer}")
-            return answer
-
-        group_id = post("/api/groups", {"name": "Mesa", "purpose": "Bench", "category": "carer",
-                                        "decision_rule": {"rule": "majority", "quorum": "1/2"}})["id"]
-        for n, (person, _) in enumerate(people[1:], start=1):
-            post(f"/api/groups/{group_id}/members",
-                 {"email": f"bench{n}@example.org", "category": "professional"})
-        proposal_id = post(f"/api/groups/{group_id}/proposals",
-                           {"title": "Horario", "body": "De tarde", "scope": "delivery"})["id"]
+        _, _, proposal_id = proposal_on(port, people[0][1], members=len(people) - 1)
         positions = ("for", "against", "abstain")
         return _load(port, lambda n: f"/api/proposals/{proposal_id}/votes",
                      lambda n, i: {"position": positions[(n + i) % 3]}, lambda n: auth[n])

@@ -2,7 +2,6 @@
 server B has its event, against a bare LISTEN/NOTIFY between two connections (NOTIFY committed
 → the listener has it). Two `reciproca serve` processes on one scratch database."""
 
-import http.client
 import json
 import sys
 import time
@@ -10,7 +9,7 @@ import time
 import psycopg
 
 from bench.common import median, percentile, scratch_postgres
-from bench.fanout import _connect_all, _drain
+from bench.fanout import _connect_all, _drain, proposal_on
 from bench.http_votes import _free_port, _people, _serving
 
 ROUNDS = 50
@@ -24,24 +23,7 @@ def _ours() -> dict:
                     for port in ports]
         env = {"RECIPROCA_DATABASE_URL": url}
         with _serving(commands[0], env, ports[0]), _serving(commands[1], env, ports[1]):
-            conn = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=60)
-
-            def post(path, body, token=ana):
-                conn.request("POST", path, json.dumps(body), {
-                    "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-                response = conn.getresponse()
-                answer = json.loads(response.read())
-                if response.status >= 300:
-                    raise RuntimeError(f"{path}: {response.status} {answer}")
-                return answer
-
-            gid = post("/api/groups", {
-                "name": "Mesa", "purpose": "Bench", "category": "carer",
-                "decision_rule": {"rule": "majority", "quorum": "1/2"}})["id"]
-            post(f"/api/groups/{gid}/members", {"email": "bench1@example.org",
-                                                "category": "professional"})
-            pid = post(f"/api/groups/{gid}/proposals", {"title": "Horario", "body": "b",
-                                                        "scope": "delivery"})["id"]
+            post, gid, pid = proposal_on(ports[0], ana)
             [client] = _connect_all(f"ws://127.0.0.1:{ports[1]}/ws/groups/{gid}", 1,
                                     {"Authorization": f"Bearer {ana}"})
             latencies = []
