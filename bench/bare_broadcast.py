@@ -27,6 +27,13 @@ def subscribe(ws):
             outboxes.discard(outbox)
 
 
+@app.get("/sockets")
+def sockets():
+    """How many sockets have a sender: a client is connected before its sender is registered."""
+    with guard:
+        return jsonify({"sockets": len(outboxes)})
+
+
 @app.post("/broadcast")
 def broadcast():
     message = request.get_data(as_text=True)

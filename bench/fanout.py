@@ -19,9 +19,21 @@ SOCKETS = tuple(int(n) for n in os.environ.get("BENCH_FANOUT_SOCKETS", "10,100,1
 ROUNDS = 20
 
 
+def _connect(url: str, headers: dict | None) -> Client:
+    """A client, retried for a while: gunicorn listens before its worker is ready."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return Client.connect(url, headers=headers or {})
+        except ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def _connect_all(url: str, count: int, headers: dict | None = None) -> list[Client]:
     with ThreadPoolExecutor(16) as pool:
-        return list(pool.map(lambda _: Client.connect(url, headers=headers or {}), range(count)))
+        return list(pool.map(lambda _: _connect(url, headers), range(count)))
 
 
 def _drain(clients: list[Client], wanted) -> None:
@@ -74,8 +86,15 @@ def _bare(count: int) -> dict:
     with _serving(command, {}, port):
         clients = _connect_all(f"ws://127.0.0.1:{port}/ws", count)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:  # until every socket's sender is registered
+            conn.close()
+            conn.request("GET", "/sockets")
+            if json.loads(conn.getresponse().read())["sockets"] == count:
+                break
+            time.sleep(0.1)
 
         def send(n):
+            conn.close()  # a fresh connection each time, as the vote's
             conn.request("POST", "/broadcast", json.dumps({"n": n}))
             conn.getresponse().read()
             return n

@@ -108,6 +108,7 @@ def proposal_on(port: int, token: str, members: int = 1):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def post(path, body, as_token=token):
+        conn.close()  # a fresh connection: a kept-alive one may have timed out meanwhile
         conn.request("POST", path, json.dumps(body), {
             "Authorization": f"Bearer {as_token}", "Content-Type": "application/json"})
         response = conn.getresponse()

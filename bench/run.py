@@ -36,11 +36,19 @@ WHY = {
              "library's aggregate cache hands out a copy on every `get`), about 10 ms a vote "
              "here. The commit's fsync is the largest single cost on this shared disk. "
              "Profile:\n\n```\n" + VOTE_PROFILE + "\n```",
+    "longest history": "Replays and commits per vote are flat whatever the history (counted in "
+                       "tests/test_command_cost.py); the timings swing more between sizes than "
+                       "that ratio (1,000 events was faster than 100 in the same run). What "
+                       "still grows is each `get`'s deep copy of a cached aggregate; not "
+                       "profiled at these sizes in this run.",
     "record page": "Rows and statements per page are constant (counted in "
                    "tests/test_record_paging.py); p50 is within the target and the p99 is the "
                    "machine's load plus per-request work that does not grow with history: the "
-                   "token's lookup on a new SQLite connection, a deep copy of the cached group "
-                   "aggregate for the membership check, and marshmallow dumping 100 entries.",
+                   "token's lookup on a new SQLite connection, marshmallow dumping 100 entries, "
+                   "and one part that does: the membership check loads the group aggregate, "
+                   "and the library's cache hands out a deep copy of it, which grows with the "
+                   "group's decisions (the p50 at 10,000 events is several times the p50 at "
+                   "1,000). Taking that check from the read models is the fix.",
     "rebuild": "See the profile under section 4: after decoding (the baseline), the largest "
                "parts are encoding each record row as JSON and the composite fold itself.",
     "fan-out": "Reciproca's time includes the vote itself (the command, its commit, the fold) "
