@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from datetime import timedelta
 
 from domain.errors import DomainError
