@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 
+from webapp.inputs import nesting_depth
+
 MAJORITY = {"rule": "majority", "quorum": "1/2"}
 
 
@@ -107,3 +109,52 @@ def test_a_request_larger_than_64_kib_is_refused_before_anything_is_read(scene):
                                   headers=scene["auth"], json={
                                       "title": "t", "body": "x" * 70_000, "scope": "risk"})
     assert answer.status_code == 413 and answer.json["errors"]
+
+
+def test_json_nesting_is_measured_without_parsing():
+    assert nesting_depth('{"a": [1, {"b": []}]}') == 4
+    assert nesting_depth('{"a": "[[[[{{{{", "b": "\\"[[["}') == 1  # brackets inside strings
+    assert nesting_depth("[" * 100_000, stop_above=32) == 33  # stops counting early
+
+
+def test_a_body_that_cannot_be_read_is_400_naming_what_to_fix(scene):
+    path, client = f"/api/groups/{scene['group']}/proposals", scene["client"]
+    cases = [({"data": b'{"title": ', "content_type": "application/json"}, "body"),
+             ({"data": b"\xff\xfe", "content_type": "application/json"}, "body"),
+             ({"data": b'{"a": NaN}', "content_type": "application/json"}, "body"),
+             ({"data": b"[" * 40 + b"]" * 40, "content_type": "application/json"}, "body"),
+             ({"data": b'{"title": "t"}', "content_type": "text/plain"}, "Content-Type"),
+             ({"data": b'{"title": "t"}'}, "Content-Type")]
+    for request, field in cases:
+        answer = client.post(path, headers=scene["auth"], **request)
+        assert answer.status_code == 400, request
+        assert list(answer.json["errors"]) == [field]
+
+
+def test_text_is_stored_composed_and_must_be_visible_and_free_of_controls(scene):
+    client, auth, group = scene["client"], scene["auth"], scene["group"]
+    path = f"/api/groups/{group}/proposals"
+    before = scene["app"].recorder.max_notification_id()
+    for title in ("\u200b\u200b", "\u2060\ufeff", " \u00a0\u3000", "\u0301", "a\x07b"):
+        answer = client.post(path, headers=auth, json={"title": title, "body": "b",
+                                                       "scope": "risk"})
+        assert answer.status_code == 422 and list(answer.json["errors"]) == ["title"], title
+    assert scene["app"].recorder.max_notification_id() == before
+    tabled = client.post(path, headers=auth, json={"title": "Cafe\u0301", "scope": "risk",
+                                                   "body": "line one\n\tline two"})
+    assert tabled.status_code == 201
+    shown = client.get(f"/api/proposals/{tabled.json['id']}", headers=auth).json
+    assert (shown["title"], shown["body"]) == ("Caf\u00e9", "line one\n\tline two")
+
+
+@pytest.mark.parametrize("query, field", [(f"as_of={2**63}", "as_of"),
+                                          (f"since={2**64}", "since"),
+                                          (f"after={10**30}", "after"),
+                                          (f"limit={-2**70}", "limit")])
+def test_integers_in_queries_are_bounded_to_64_bits(scene, query, field):
+    answer = scene["client"].get(f"/api/groups/{scene['group']}/record?{query}",
+                                 headers=scene["auth"])
+    assert answer.status_code == 422 and list(answer.json["errors"]) == [field]
+    largest = scene["client"].get(f"/api/groups/{scene['group']}/record?as_of={2**63 - 1}",
+                                  headers=scene["auth"])
+    assert largest.status_code == 200

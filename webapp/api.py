@@ -15,6 +15,7 @@ from webapp.auth import require_person
 from webapp.commands import Caller, dispatch, visible_group, visible_proposal
 from webapp.cursors import make_cursor, read_cursor
 from webapp.idempotency import idempotent, request_id
+from webapp.inputs import json_body
 from webapp.readable import names_in, texts_in
 from webapp.schemas import (
     AfterQuery,
@@ -38,9 +39,7 @@ api = Blueprint("api", __name__, url_prefix="/api")
 def run(name: str, status: int = 201, **ids):
     """Hand the JSON body and the URL's ids to the command dispatcher; answer with its result."""
     caller = Caller.of(require_person(), request_id())
-    payload = request.get_json(silent=True)
-    if payload is None:
-        payload = {}
+    payload = json_body()
     if isinstance(payload, dict):
         clash = payload.keys() & ids.keys()
         if clash:

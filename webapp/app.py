@@ -9,15 +9,14 @@ import os
 import re
 import secrets
 import uuid
-from decimal import Decimal
 
 from flask import Flask, g, request
-from flask.json.provider import DefaultJSONProvider
 
 from projections.level import configured_thresholds
 from webapp import i18n, storage
 from webapp.api import api
 from webapp.auth import auth
+from webapp.inputs import JSONProvider, check_size
 from webapp.ledger_api import ledger_api
 from webapp.live import init_live
 from webapp.openapi import openapi
@@ -31,13 +30,6 @@ log = logging.getLogger("reciproca")
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
                            "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-class ExactJSONProvider(DefaultJSONProvider):
-    """Decimal numbers in requests are kept exactly as written (0.1 stays 1/10)."""
-
-    def loads(self, s, **kwargs):
-        return super().loads(s, parse_float=Decimal, **kwargs)
-
-
 def create_app(config: dict | None = None) -> Flask:
     settings = {
         "DATABASE_URL": storage.database_url(),
@@ -63,16 +55,17 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["PRODUCTION"] or settings["PUBLIC_URL"].startswith("https:"),
     )
-    flask_app.json = ExactJSONProvider(flask_app)
+    flask_app.json = JSONProvider(flask_app)
     flask_app.extensions["reciproca"] = Services.open(
         settings["DATABASE_URL"], clock=settings.get("CLOCK"),
         smtp_url=os.environ.get("RECIPROCA_SMTP_URL", ""),
         mail_from=os.environ.get("RECIPROCA_MAIL_FROM", ""), production=settings["PRODUCTION"])
+    flask_app.before_request(_request_id)  # first: before the blueprints' own checks
+    flask_app.before_request(check_size)
     i18n.init_app(flask_app)
     for blueprint in (auth, api, ledger_api, people, openapi, pages):
         flask_app.register_blueprint(blueprint)
     init_live(flask_app)
-    flask_app.before_request(_request_id)
     flask_app.after_request(_security_headers)
     flask_app.register_error_handler(Exception, _error)
     return flask_app

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, g, jsonify, request, session
 
 from webapp.accounts import SignInRefused, SignInThrottled
 from webapp.services import error_response, services
+from webapp.inputs import json_body
 from webapp.schemas import PersonOut, SignInIn
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -70,7 +71,7 @@ def _check_csrf():
 @auth.post("/session")
 def sign_in():
     """Sign in with email and password; the answer carries the CSRF token for later changes."""
-    data = SignInIn().load(request.get_json(silent=True) or {})
+    data = SignInIn().load(json_body())
     try:
         person = services().accounts.sign_in(data["email"], data["password"],
                                              request.remote_addr or "unknown")

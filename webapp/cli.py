@@ -189,6 +189,7 @@ def serve(args) -> None:
     """Serve the web app with gunicorn: threads in one worker on SQLite (one writer process)."""
     from gunicorn.app.base import BaseApplication
 
+    from webapp import server
     from webapp.app import create_app
 
     if args.workers > 1 and storage.sqlite_path(args.database_url) is not None:
@@ -210,6 +211,7 @@ def serve(args) -> None:
             # threads could hold; connections beyond the threads wait for one.
             self.cfg.set("worker_connections", max(1000, 2 * args.threads))
             self.cfg.set("worker_class", "webapp.live.worker.LiveWorker")
+            server.configure(self.cfg)
 
         def load(self):
             return create_app()  # in each worker, after the fork: its runner starts there

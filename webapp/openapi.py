@@ -26,6 +26,8 @@ WRITE_ERRORS = (401, 403, 404, 409, 422)
 # Writes without Idempotency-Key: their answers hold secrets (never stored) or change accounts.
 NOT_IDEMPOTENT = ("/api/session", "/api/me/password", "/api/invitations/", "/api/password-resets",
                   "/api/groups/{group_id}/invitations")
+REQUEST_ERRORS = (414, 431)  # any request: URL or headers too large (webapp/inputs.py)
+BODY_ERRORS = (400, 413)  # a request with a body: not readable as JSON, or too large
 
 # (method, path, summary, request body schema, success status, success schema, error statuses)
 OPERATIONS = [
@@ -132,7 +134,7 @@ def document() -> dict:
         if method == "post" and not path.startswith(NOT_IDEMPOTENT):
             operation["parameters"].append({"name": "Idempotency-Key", "in": "header",
                                             "schema": {"type": "string", "maxLength": 200}})
-        for failure in failures:
+        for failure in failures + REQUEST_ERRORS + (BODY_ERRORS if request else ()):
             operation["responses"][str(failure)] = {
                 "description": "error", "content": {"application/json": {"schema": "Errors"}}}
         operations.setdefault(path, {})[method] = operation

@@ -1,14 +1,28 @@
 """Marshmallow schemas for every input and output of the JSON API.
 
 Inputs reject unknown fields and bound every size; a bad input is answered 422 naming each bad
-field, before anything is written. The OpenAPI document is generated from these same classes.
+field, before anything is written. Every input schema derives from `Strict`, which refuses,
+wherever they appear, strings that the databases would not store alike (NUL, lone surrogates),
+numbers too large to compute with, and integers beyond what a 64-bit column holds. Free text
+is a `Text` field. The OpenAPI document is generated from these same classes.
 """
 
 import base64
 import binascii
+import unicodedata
 import uuid
+from decimal import Decimal
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from domain.contribution import MAX_TAG_LENGTH, MAX_TAGS
 from domain.errors import InvalidValue
@@ -26,9 +40,66 @@ from domain.vocabulary import (
 )
 
 
-def _text(field: str, *, required: bool = True) -> fields.String:
-    return fields.String(required=required, validate=validate.Length(1, TEXT_LIMITS[field]),
-                         allow_none=not required)
+INT_LIMIT = 2**63 - 1  # what a BIGINT column (and SQLite's INTEGER) holds
+MAX_EXPONENT = 100  # a decimal such as 1e999999999 is refused before anything computes with it
+_LINE_BREAKS = "\t\n\r"
+
+
+class Text(fields.String):
+    """Free text a person typed: stored in Unicode's composed form (NFC), without control
+    characters other than line breaks and tabs, and with at least one visible character (a
+    name of zero-width spaces names nobody)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs))
+        if any(unicodedata.category(c) == "Cc" and c not in _LINE_BREAKS for c in text):
+            raise ValidationError("must not contain control characters")
+        if not any(unicodedata.category(c)[0] in "LNPS" for c in text):
+            raise ValidationError("must contain a visible character")
+        return text
+
+
+def _text(field: str, *, required: bool = True) -> Text:
+    return Text(required=required, validate=validate.Length(1, TEXT_LIMITS[field]),
+                allow_none=not required)
+
+
+def _unstorable(value) -> list | dict | None:
+    """Messages for each string or number of a raw input that no database stores alike or
+    that is too large to compute with, keyed like marshmallow's own messages."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return ["must not contain NUL characters"]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ["is not valid Unicode text (it holds a lone surrogate)"]
+        return None
+    if isinstance(value, Decimal):
+        finite = value.is_finite() and abs(value.adjusted()) <= MAX_EXPONENT
+        return None if finite else ["the number is out of range"]
+    if isinstance(value, dict):
+        if any(_unstorable(key) for key in value):
+            return ["holds a name that is not valid text"]
+        found = {key: _unstorable(item) for key, item in value.items()}
+    elif isinstance(value, list):
+        found = {index: _unstorable(item) for index, item in enumerate(value)}
+    else:
+        return None
+    return {key: problem for key, problem in found.items() if problem} or None
+
+
+def _out_of_range(value) -> list | dict | None:
+    """Messages for each loaded integer beyond what a 64-bit column holds."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None if -INT_LIMIT <= value <= INT_LIMIT else [f"at most {INT_LIMIT}"]
+    if isinstance(value, dict):
+        found = {key: _out_of_range(item) for key, item in value.items()}
+    elif isinstance(value, list):
+        found = {index: _out_of_range(item) for index, item in enumerate(value)}
+    else:
+        return None
+    return {key: problem for key, problem in found.items() if problem} or None
 
 
 class FractionField(fields.Field):
@@ -61,8 +132,25 @@ class CursorField(fields.String):
 
 
 class Strict(Schema):
+    """The base of every input schema: unknown fields, unstorable text and numbers out of
+    range are refused, naming the field."""
+
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _storable(self, data, **kwargs):
+        problems = _unstorable(data)
+        if problems:
+            raise ValidationError(problems if isinstance(problems, dict) else {"_": problems})
+        return data
+
+    @post_load
+    def _in_range(self, data, **kwargs):
+        problems = _out_of_range(data)
+        if problems:
+            raise ValidationError(problems)
+        return data
 
 
 class EmptyIn(Strict):
@@ -149,7 +237,7 @@ class VoteIn(Strict):
 class ContributionIn(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(CONTRIBUTION_KINDS))
     description = _text("description", required=False)
-    tags = fields.List(fields.String(validate=validate.Length(1, MAX_TAG_LENGTH)),
+    tags = fields.List(Text(validate=validate.Length(1, MAX_TAG_LENGTH)),
                        validate=validate.Length(max=MAX_TAGS))
     to_member_id = fields.UUID()
     scores = fields.Dict(keys=fields.String(validate=validate.OneOf(PRINCIPLES)),

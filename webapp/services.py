@@ -116,7 +116,8 @@ def handle_error(error: Exception):
         field = error.field if status == 422 else "_"
         return error_response(status, {field or "_": [error.message]})
     if isinstance(error, HTTPException):
-        return error_response(error.code or 500, {"_": [error.description or error.name]})
+        field = getattr(error, "field", "_")
+        return error_response(error.code or 500, {field: [error.description or error.name]})
     if isinstance(error, (StaleViews, InvalidThresholds)):  # the operator's to fix, not a bug
         log.error("request %s: %s", g.get("request_id"), error)
         return error_response(503, {"_": ["the figures are unavailable until the server's "
