@@ -65,9 +65,13 @@ SCHEMA = [
         created TEXT NOT NULL,
         expires TEXT NOT NULL,
         used TEXT)""",
-    # The first answer to each (person, Idempotency-Key) pair: see webapp/idempotency.py.
-    """CREATE TABLE IF NOT EXISTS reciproca_idempotency (
-        person_id TEXT NOT NULL, key TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
+    # Each (person, Idempotency-Key): the request it was first used for and, once answered, its
+    # answer (see webapp/idempotency.py). The first version kept no request; its rows are gone.
+    "DROP TABLE IF EXISTS reciproca_idempotency",
+    """CREATE TABLE IF NOT EXISTS reciproca_idempotency_keys (
+        person_id TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
+        fingerprint TEXT NOT NULL, claim TEXT NOT NULL, claimed_at DOUBLE PRECISION NOT NULL,
+        status INTEGER, body TEXT,
         PRIMARY KEY (person_id, key))""",
 ]
 
