@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from tests.served import account, serving
+from tests.servers import Server, account
 from webapp.storage import close, open_application
 
 BOUND_SECONDS = 1.0  # the issue's requirement for every hostile request
@@ -36,7 +36,7 @@ DEEP = b"[" * 1000 + b"]" * 1000
 HUGE = str(2**70)
 
 
-class Server:
+class Battery:
     """The served app, called with raw bytes; every answer timed."""
 
     def __init__(self, host: str, port: int, person: dict):
@@ -109,7 +109,7 @@ class Server:
 class Heartbeat(threading.Thread):
     """An ordinary request, over and over, from another thread while the battery runs."""
 
-    def __init__(self, server: Server):
+    def __init__(self, server: "Battery"):
         super().__init__(daemon=True)
         self.server, self.statuses, self.stopping = server, [], threading.Event()
 
@@ -120,10 +120,13 @@ class Heartbeat(threading.Thread):
 
 
 @pytest.fixture
-def server(database_url, tmp_path):
+def server(database_url):
     ana = account(database_url)
-    with serving(database_url, tmp_path) as (host, port):
-        yield Server(host, port, ana)
+    served = Server(database_url)
+    try:
+        yield Battery("127.0.0.1", served.port, ana)
+    finally:
+        served.stop()
 
 
 def log_length(url: str) -> int:
@@ -134,7 +137,7 @@ def log_length(url: str) -> int:
         close(app)
 
 
-def _scene(server: Server) -> dict:
+def _scene(server: Battery) -> dict:
     """A group and a proposal of the signed-in caller, for the paths' ids."""
     def post(path, body):
         status, answer = server.call("POST", path, body)
@@ -171,7 +174,7 @@ def _properties(document: dict, operation: dict) -> dict:
         "properties", {})
 
 
-def _probe_cases(server: Server, document: dict, ids: dict, valid: dict) -> int:
+def _probe_cases(server: Battery, document: dict, ids: dict, valid: dict) -> int:
     """The probe's cases, for every operation; returns how many requests were sent."""
     sent = 0
     signed = {**server.auth, "Content-Type": "application/json"}
@@ -229,7 +232,7 @@ def _probe_cases(server: Server, document: dict, ids: dict, valid: dict) -> int:
     return sent
 
 
-def _generated_cases(server: Server, document_url: str, ids: dict) -> int:
+def _generated_cases(server: Battery, document_url: str, ids: dict) -> int:
     """schemathesis's negative data for every operation: signed in unless it is the headers
     that are negated (then the generated, wrong credentials are sent as they are)."""
     schema = schemathesis.openapi.from_url(document_url)

@@ -3,13 +3,10 @@ a repeat answers what the first request answered, a reuse for another request is
 request can be retried, a claim left by a dead process is taken over, and 20 concurrent copies
 through real HTTP (gunicorn, SQLite and PostgreSQL) write once and all get the winner's answer."""
 
-import json
 import threading
-import urllib.error
-import urllib.request
 
 from tests.helpers import event_names
-from tests.served import account, serving
+from tests.servers import Server, account
 from webapp.sql import Database
 from webapp.storage import close, open_application
 
@@ -79,38 +76,30 @@ def test_a_claim_left_by_a_dead_process_is_taken_over(web, people):
     assert event_names(web.extensions["reciproca"].app).count("Tabled") == 1
 
 
-def test_twenty_concurrent_copies_through_gunicorn_write_once(database_url, tmp_path):
+def test_twenty_concurrent_copies_through_gunicorn_write_once(database_url):
     """One copy wins; the others wait for its answer and return it (or, if it were still
     running after five seconds, answer 409 with Retry-After)."""
-    ana = account(database_url)
-    with serving(database_url, tmp_path, threads=24) as (host, port):
-        base = f"http://{host}:{port}"
-
-        def post(path, body, headers=None):
-            request = urllib.request.Request(
-                base + path, method="POST", data=json.dumps(body).encode(),
-                headers={**ana["auth"], "Content-Type": "application/json", **(headers or {})})
-            try:
-                with urllib.request.urlopen(request, timeout=30) as answer:
-                    return answer.status, json.loads(answer.read())
-            except urllib.error.HTTPError as error:
-                return error.code, json.loads(error.read())
-
-        group = post("/api/groups", {"name": "Mesa", "purpose": "p", "category": "carer",
-                                     "decision_rule": MAJORITY})[1]["id"]
+    token = account(database_url)["token"]
+    server = Server(database_url, threads=24)
+    try:
+        group = server.call("POST", "/api/groups", token, {
+            "name": "Mesa", "purpose": "p", "category": "carer",
+            "decision_rule": MAJORITY})[1]["id"]
         texts_before = _texts(database_url)
         start, answers = threading.Barrier(20), []
 
         def copy():
             start.wait()
-            answers.append(post(f"/api/groups/{group}/proposals", PROPOSAL,
-                                {"Idempotency-Key": "twenty"}))
+            answers.append(server.call("POST", f"/api/groups/{group}/proposals", token,
+                                       PROPOSAL, headers={"Idempotency-Key": "twenty"}))
 
         threads = [threading.Thread(target=copy) for _ in range(20)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+    finally:
+        server.stop()
     assert len(answers) == 20
     created = [answer for status, answer in answers if status == 201]
     busy = [answer for status, answer in answers if status == 409]
