@@ -1,7 +1,7 @@
 """`Idempotency-Key` scoped to the caller, the endpoint and the body (the IETF draft's rules):
 a repeat answers what the first request answered, a reuse for another request is a 422, a failed
 request can be retried, a claim left by a dead process is taken over, and 20 concurrent copies
-through real HTTP (gunicorn, SQLite and PostgreSQL) write once and all get the winner's answer."""
+through real HTTP (gunicorn, SQLite and PostgreSQL) run once and answer as the winner did."""
 
 import threading
 

@@ -64,9 +64,22 @@ def _text(field: str, *, required: bool = True) -> Text:
                 allow_none=not required)
 
 
-def _unstorable(value) -> list | dict | None:
-    """Messages for each string or number of a raw input that no database stores alike or
-    that is too large to compute with, keyed like marshmallow's own messages."""
+def _problems(value, leaf) -> list | dict | None:
+    """`leaf`'s messages for each string, number and object key in an input, keyed like
+    marshmallow's own messages (a bad key is reported on the object that holds it)."""
+    if isinstance(value, dict):
+        if any(leaf(key) for key in value):
+            return ["holds a name that is not valid text"]
+        found = {key: _problems(item, leaf) for key, item in value.items()}
+    elif isinstance(value, list):
+        found = {index: _problems(item, leaf) for index, item in enumerate(value)}
+    else:
+        return leaf(value)
+    return {key: problem for key, problem in found.items() if problem} or None
+
+
+def _unstorable(value) -> list | None:
+    """Text no database stores alike, or a number too large to compute with."""
     if isinstance(value, str):
         if "\x00" in value:
             return ["must not contain NUL characters"]
@@ -74,32 +87,17 @@ def _unstorable(value) -> list | dict | None:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return ["is not valid Unicode text (it holds a lone surrogate)"]
-        return None
-    if isinstance(value, Decimal):
-        finite = value.is_finite() and abs(value.adjusted()) <= MAX_EXPONENT
-        return None if finite else ["the number is out of range"]
-    if isinstance(value, dict):
-        if any(_unstorable(key) for key in value):
-            return ["holds a name that is not valid text"]
-        found = {key: _unstorable(item) for key, item in value.items()}
-    elif isinstance(value, list):
-        found = {index: _unstorable(item) for index, item in enumerate(value)}
-    else:
-        return None
-    return {key: problem for key, problem in found.items() if problem} or None
+    elif isinstance(value, Decimal):
+        if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
+            return ["the number is out of range"]
+    return None
 
 
-def _out_of_range(value) -> list | dict | None:
-    """Messages for each loaded integer beyond what a 64-bit column holds."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return None if -INT_LIMIT <= value <= INT_LIMIT else [f"at most {INT_LIMIT}"]
-    if isinstance(value, dict):
-        found = {key: _out_of_range(item) for key, item in value.items()}
-    elif isinstance(value, list):
-        found = {index: _out_of_range(item) for index, item in enumerate(value)}
-    else:
-        return None
-    return {key: problem for key, problem in found.items() if problem} or None
+def _out_of_range(value) -> list | None:
+    """An integer beyond what a 64-bit column holds."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT_LIMIT:
+        return [f"at most {INT_LIMIT}"]
+    return None
 
 
 class FractionField(fields.Field):
@@ -140,14 +138,14 @@ class Strict(Schema):
 
     @pre_load
     def _storable(self, data, **kwargs):
-        problems = _unstorable(data)
+        problems = _problems(data, _unstorable)
         if problems:
             raise ValidationError(problems if isinstance(problems, dict) else {"_": problems})
         return data
 
     @post_load
     def _in_range(self, data, **kwargs):
-        problems = _out_of_range(data)
+        problems = _problems(data, _out_of_range)
         if problems:
             raise ValidationError(problems)
         return data
