@@ -30,6 +30,8 @@ log = logging.getLogger("reciproca")
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
                            "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
 def create_app(config: dict | None = None) -> Flask:
     settings = {
         "DATABASE_URL": storage.database_url(),

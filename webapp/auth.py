@@ -13,9 +13,9 @@ import secrets
 from flask import Blueprint, abort, g, jsonify, request, session
 
 from webapp.accounts import SignInRefused, SignInThrottled
-from webapp.services import error_response, services
 from webapp.inputs import json_body
 from webapp.schemas import PersonOut, SignInIn
+from webapp.services import error_response, services
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
