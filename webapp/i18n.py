@@ -240,6 +240,35 @@ ERRORS = [(re.compile(pattern), text) for pattern, text in [
     (r"reply_to must be a comment's id, not (?P<value>.+)",
      _l("reply_to must be a comment's id, not %(value)s")),
     (r"not a cursor given by this list", _l("not a cursor given by this list")),
+    # Reading a request (webapp/inputs.py, schemas.Strict, webapp/idempotency.py)
+    (r"the URL is longer than (?P<high>\d+) characters",
+     _l("the URL is longer than %(high)s characters")),
+    (r"more than (?P<high>\d+) headers", _l("more than %(high)s headers")),
+    (r"a header is longer than (?P<high>\d+) characters",
+     _l("a header is longer than %(high)s characters")),
+    (r"the body is larger than (?P<high>\d+) bytes", _l("the body is larger than %(high)s bytes")),
+    (r"the body is not UTF-8 text", _l("the body is not UTF-8 text")),
+    (r"the body nests more than (?P<high>\d+) levels deep",
+     _l("the body nests more than %(high)s levels deep")),
+    (r"the body is not valid JSON: (?P<detail>.+)", _l("the body is not valid JSON: %(detail)s")),
+    (r"send the body as JSON, with Content-Type: application/json",
+     _l("send the body as JSON, with Content-Type: application/json")),
+    (r"the body must be a JSON object", _l("the body must be a JSON object")),
+    (r"an id", _l("an id")),
+    (r"must not contain control characters", _l("must not contain control characters")),
+    (r"must contain a visible character", _l("must contain a visible character")),
+    (r"must not contain NUL characters", _l("must not contain NUL characters")),
+    (r"is not valid Unicode text \(it holds a lone surrogate\)",
+     _l("is not valid Unicode text (it holds a lone surrogate)")),
+    (r"the number is out of range", _l("the number is out of range")),
+    (r"holds a name that is not valid text", _l("holds a name that is not valid text")),
+    (r"at most (?P<high>\d+)", _l("at most %(high)s")),
+    (r"this key was already used for another request \(another endpoint or another body\); "
+     r"use a new key for a new request",
+     _l("this key was already used for another request (another endpoint or another body); "
+        "use a new key for a new request")),
+    (r"a request with this key is still running; retry shortly",
+     _l("a request with this key is still running; retry shortly")),
 ]]
 
 
