@@ -44,9 +44,6 @@ def handle(text: str, group_id: str) -> dict:
 
 def error_message(error: Exception, ref=None) -> dict:
     """The `error` message: the HTTP status and errors the API would answer."""
-    if isinstance(error, (ValueError, RecursionError)) and not isinstance(error,
-                                                                         ValidationError):
-        error = ValidationError({"_": ["the message is not valid JSON (or nested too deeply)"]})
     response = handle_error(error)
     return {"type": "error", "ref": ref, "status": response.status_code,
             "errors": response.get_json()["errors"]}
