@@ -19,6 +19,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
@@ -270,7 +271,10 @@ def _generated_cases(server: Battery, document_url: str, ids: dict) -> int:
             sent += 1
             server.attempt(label, send, timed=not password_checked)
 
-        attack()
+        try:
+            attack()
+        except Unsatisfiable:
+            pass  # the operation has nothing that can be made invalid (no parameters, no body)
     return sent
 
 
