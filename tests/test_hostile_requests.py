@@ -10,10 +10,12 @@ large; lone surrogates and NUL bytes in every text property; integers beyond 64 
 query; URLs and headers past the app's limits and past gunicorn's.
 """
 
+import collections
 import http.client
 import json
 import threading
 import time
+import uuid
 
 import pytest
 import requests
@@ -80,7 +82,7 @@ class Battery:
             problems.append(f"status {status}")
         if not isinstance(errors, dict) or not errors:
             problems.append(f"no JSON errors: {data[:100]!r}")
-        elif field is not None and field not in errors:
+        elif field is not None and status not in (401, 403, 404) and field not in errors:
             problems.append(f"{field} not named in {errors}")
         if timed and elapsed >= BOUND_SECONDS:
             problems.append(f"{elapsed:.2f} s")
@@ -180,7 +182,7 @@ def _probe_cases(server: Battery, document: dict, ids: dict, valid: dict) -> int
     sent = 0
     signed = {**server.auth, "Content-Type": "application/json"}
     for template, operations in document["paths"].items():
-        path = template.format(**ids)
+        path = template.format_map(collections.defaultdict(lambda: str(uuid.uuid4()), ids))
         for method, operation in operations.items():
             method = method.upper()
             cases = [
@@ -219,7 +221,7 @@ def _probe_cases(server: Battery, document: dict, ids: dict, valid: dict) -> int
                     if schema.get("type") != "string":
                         continue
                     for attack, text in TEXT_ATTACKS:
-                        if name == "password" and attack == "only invisible characters":
+                        if "password" in name and attack == "only invisible characters":
                             continue  # any characters make a password (this one is wrong: 401)
                         cases.append((f"{attack} in {name}", path,
                                       json.dumps({**base, name: text}).encode(), signed, name))

@@ -18,6 +18,7 @@ from webapp import schemas
 from webapp.api import read_query
 from webapp.auth import current_person, require_person
 from webapp.commands import visible_group
+from webapp.inputs import json_body
 from webapp.links import invitation_link, reset_link
 from webapp.services import error_response, services
 
@@ -28,7 +29,7 @@ MAIL_RESET_EVERY = timedelta(minutes=5)  # at most one reset mail per account th
 
 
 def _body(schema) -> dict:
-    return schema().load(request.get_json(silent=True) or {})
+    return schema().load(json_body())
 
 
 def _base_url() -> str:

@@ -281,7 +281,7 @@ class InvitationIn(Strict):
                              metadata={"description": "where the newcomer starts; they can "
                                                       "change it themselves afterwards"})
     role = fields.String(load_default="member", validate=validate.OneOf(("member", "observer")))
-    note = fields.String(validate=validate.Length(1, 200), metadata={
+    note = Text(validate=validate.Length(1, 200), metadata={
         "description": "a reminder for the group's chairs and facilitators (for whom it is); "
                        "never shown to the person invited"})
     expires_in_days = fields.Integer(strict=True, load_default=7,
