@@ -292,3 +292,31 @@ def test_a_deadline_typed_in_local_time_is_kept_and_shown(web, people, room):
     assert done.status_code == 303
     html = page(client, f"/groups/{group_id}")
     assert "se cierra sola el" in html and ahead.strftime("%H:%M") in html
+
+
+@pytest.mark.parametrize("score", ["²", "9" * 5000, "-1", "1e3"])
+def test_a_reflection_score_that_is_not_a_small_number_is_refused_beside_its_field(
+        web, people, room, score):
+    """A hand-made form value never reaches int() unbounded (a probe's 500s)."""
+    group_id, _ = room
+    client = browser(web, people["ana"])
+    html = page(client, f"/groups/{group_id}")
+    principle = re.search(r'name="score_(\w+)"', html).group(1)
+    refused = client.post(f"/groups/{group_id}/contributions",
+                          headers={"Accept": "application/json"},
+                          data={"csrf_token": csrf_of(html), "kind": "reflection",
+                                f"score_{principle}": score})
+    assert refused.status_code == 422 and list(refused.json["errors"]) == ["scores"]
+
+
+@pytest.mark.parametrize("query", [f"since={2**63}", f"since={10**30}", "since=-5", "since=²",
+                                   f"at={2**63}", "at=x"])
+def test_positions_in_a_page_address_beyond_the_log_are_ignored_not_a_failure(
+        web, people, room, query):
+    group_id, _ = room
+    client = browser(web, people["ana"])
+    if query.startswith("since"):
+        change = client.get(f"/groups/{group_id}/live?{query}")
+        assert change.status_code == 200 and change.json["entries"]  # read from the start
+    else:
+        assert "<svg" in page(client, f"/groups/{group_id}/power?{query}")

@@ -2,6 +2,7 @@
 group's names and texts, and answering a form either as a page (no JavaScript) or as JSON."""
 
 import hmac
+import re
 import secrets
 from fractions import Fraction
 from urllib.parse import urlsplit
@@ -27,6 +28,13 @@ def check_csrf() -> None:
     sent = request.form.get("csrf_token", "") or request.headers.get("X-CSRF-Token", "")
     if not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
         abort(400, _("This form has expired. Please reload the page and try again."))
+
+
+def whole_number(value: str | None, digits: int = 18) -> int | None:
+    """`value` as a whole number when it is at most `digits` ASCII digits, else None: what a
+    form or a hand-edited address sends never reaches int() unbounded (int("²") raises, a long
+    number passes Python's digit limit or the database's 64 bits)."""
+    return int(value) if value and re.fullmatch(rf"[0-9]{{1,{digits}}}", value) else None
 
 
 def signed_in() -> dict:

@@ -11,7 +11,7 @@ from domain.vocabulary import CATEGORIES, PRINCIPLES, SIDES
 from projections import queries
 from webapp import charts, i18n
 from webapp.pages import pages
-from webapp.pages.common import share, signed_in
+from webapp.pages.common import share, signed_in, whole_number
 from webapp.pages.explain import condition_sentence, easy_examples, evidence_sentence
 from webapp.pages.helpers import index
 from webapp.pages.reading import Room, when
@@ -21,8 +21,7 @@ TRACED = ("membership", "agenda", "success", "role", "pivotal")
 
 
 def _as_of() -> int | None:
-    value = request.args.get("at", type=int)
-    return value if value is not None and 0 < value < 2**62 else None
+    return whole_number(request.args.get("at")) or None
 
 
 def power_figures(room: Room) -> dict:

@@ -19,7 +19,8 @@ from webapp import i18n
 from webapp.commands import Caller, dispatch, visible_proposal
 from webapp.idempotency import request_id
 from webapp.pages import pages
-from webapp.pages.common import answer, check_csrf, failure, local, refused, signed_in
+from webapp.pages.common import (answer, check_csrf, failure, local, refused, signed_in,
+                                  whole_number)
 from webapp.pages.reading import Room
 from webapp.services import services
 
@@ -36,7 +37,7 @@ def live(group_id: str):
     """What changed after `since` (a log position): new record entries as HTML, each
     proposal's tally and status, and new open proposals as HTML cards."""
     room = Room(group_id, signed_in())
-    since = request.args.get("since", type=int) or 0
+    since = whole_number(request.args.get("since")) or 0
     entries = room.entries(since=since, newest=None)
     known = set(request.args.get("known", "").split(","))
     cards = [p for p in room.open_proposals() if p["id"] not in known]
@@ -168,7 +169,8 @@ def contribute(group_id: str):
 
 
 def _score(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
+    number = whole_number(value, digits=3)
+    return value if number is None else number  # the schema names the field if not 1-5
 
 
 def _group_of(proposal_id: str) -> str:
