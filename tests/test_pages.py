@@ -320,3 +320,23 @@ def test_positions_in_a_page_address_beyond_the_log_are_ignored_not_a_failure(
         assert change.status_code == 200 and change.json["entries"]  # read from the start
     else:
         assert "<svg" in page(client, f"/groups/{group_id}/power?{query}")
+
+
+def test_a_form_refused_by_a_role_or_a_closed_proposal_has_the_apis_status(web, people, room):
+    """A page's refusal is not always 422: a role that may not is 403, a closed proposal 409,
+    as the API answers the same command (a probe saw 422 for a refused close)."""
+    group_id, proposal_id = room
+    bea, ana = browser(web, people["bea"]), browser(web, people["ana"])
+    html = page(bea, f"/groups/{group_id}")
+    scripted = {"Accept": "application/json"}
+    close = bea.post(f"/proposals/{proposal_id}/close", headers=scripted,
+                     data={"csrf_token": csrf_of(html)})
+    assert close.status_code == 403 and close.json["errors"]["_"]
+    as_page = bea.post(f"/proposals/{proposal_id}/close", data={"csrf_token": csrf_of(html)})
+    assert as_page.status_code == 403 and "<form" in as_page.get_data(as_text=True)
+    chair = page(ana, f"/groups/{group_id}")
+    assert ana.post(f"/proposals/{proposal_id}/close", headers=scripted,
+                    data={"csrf_token": csrf_of(chair)}).status_code == 200
+    late = bea.post(f"/proposals/{proposal_id}/vote", headers=scripted,
+                    data={"csrf_token": csrf_of(html), "position": "for"})
+    assert late.status_code == 409

@@ -107,12 +107,19 @@ def error_response(status: int, messages: dict[str, list[str]], **headers):
     return response
 
 
+def status_of(error: errors.DomainError | ValidationError) -> int:
+    """The HTTP status of a refused command, the same for the API, the pages and the socket."""
+    if isinstance(error, errors.DomainError):
+        return next(code for kind, code in STATUS if isinstance(error, kind))
+    return 422
+
+
 def handle_error(error: Exception):
     """The app's one error handler: every exception becomes a JSON error answer."""
     if isinstance(error, ValidationError):
         return error_response(422, _flatten(error.normalized_messages()))
     if isinstance(error, errors.DomainError):
-        status = next(code for kind, code in STATUS if isinstance(error, kind))
+        status = status_of(error)
         field = error.field if status == 422 else "_"
         return error_response(status, {field or "_": [error.message]})
     if isinstance(error, HTTPException):

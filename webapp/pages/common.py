@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from domain import errors
 from projections.record import cited_texts as text_ids
 from webapp.auth import current_person
-from webapp.services import services
+from webapp.services import services, status_of
 
 
 def csrf_token() -> str:
@@ -138,11 +138,13 @@ def answer(done_message: str, target: str, *, position: int | None = None):
     return redirect(target, code=303)
 
 
-def refused(messages: dict, page):
-    """A command was refused: JSON errors for the script, else `page(messages)` again (422)."""
+def refused(error: Exception, page):
+    """A command was refused: JSON errors for the script, else `page(messages)` again, with
+    the status the API gives the same refusal (403 for a role that may not, 409 if closed)."""
+    messages, status = failure(error), status_of(error)
     if wants_json():
-        return jsonify({"errors": messages}), 422
-    return page(messages), 422
+        return jsonify({"errors": messages}), status
+    return page(messages), status
 
 
 def share(exact: str | None) -> str:

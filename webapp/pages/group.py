@@ -19,7 +19,7 @@ from webapp import i18n
 from webapp.commands import Caller, dispatch, visible_proposal
 from webapp.idempotency import request_id
 from webapp.pages import pages
-from webapp.pages.common import (answer, check_csrf, failure, local, refused, signed_in,
+from webapp.pages.common import (answer, check_csrf, local, refused, signed_in,
                                   whole_number)
 from webapp.pages.reading import Room
 from webapp.services import services
@@ -98,7 +98,7 @@ def _command(name: str, group_id: str, payload: dict, done_message: str, page=No
         done = dispatch(name, Caller.of(person, request_id()), payload)
     except (ValidationError, DomainError) as error:
         form, page = values.get("form", "_"), page or partial(group_page, group_id)
-        return refused(failure(error), lambda m: page(errors={form: m}, values=values))
+        return refused(error, lambda m: page(errors={form: m}, values=values))
     target = local(request.form.get("back"), url_for("pages.group_page", group_id=group_id))
     return answer(done_message, target, position=done["position"])
 
