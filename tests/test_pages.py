@@ -9,6 +9,7 @@ import pytest
 
 from projections import queries
 from tests.conftest import PASSWORD
+from webapp.app import create_app
 
 MAJORITY = {"rule": "majority", "quorum": "1/2"}
 NASTY = '<script>alert("x")</script><b onmouseover=alert(1)>bold</b>'
@@ -340,3 +341,21 @@ def test_a_form_refused_by_a_role_or_a_closed_proposal_has_the_apis_status(web, 
     late = bea.post(f"/proposals/{proposal_id}/vote", headers=scripted,
                     data={"csrf_token": csrf_of(html), "position": "for"})
     assert late.status_code == 409
+
+
+@pytest.mark.parametrize("email", ["ana\x00@example.org", "a" * 300 + "@example.org", "ana"])
+def test_the_sign_in_form_refuses_an_email_the_api_refuses_on_both_databases(
+        database_url, monkeypatch, email):
+    """The page checks the email by the API's rule before any lookup (a NUL byte in it was a
+    500 on PostgreSQL)."""
+    monkeypatch.setenv("RECIPROCA_DATABASE_URL", database_url)
+    web = create_app({"SECRET_KEY": "test-" + "k" * 40})
+    try:
+        client = web.test_client()
+        token = csrf_of(client.get("/signin").get_data(as_text=True))
+        for step in ({}, {"password": PASSWORD}):
+            refused = client.post("/signin", data={"csrf_token": token, "email": email, **step})
+            assert refused.status_code == 422
+            assert 'aria-invalid="true"' in refused.get_data(as_text=True)
+    finally:
+        web.extensions["reciproca"].close()

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from projections import queries
 from webapp.accounts import SignInRefused, SignInThrottled
+from webapp.schemas import SignInIn
 from webapp.services import services
 from webapp.auth import current_person
 from webapp.i18n import LANGUAGES
@@ -29,7 +30,7 @@ def sign_in():
         return render_template("sign_in.html", step="email", email="", target=target)
     check_csrf()
     email, password = request.form.get("email", "").strip(), request.form.get("password")
-    if "@" not in email:
+    if SignInIn().validate({"email": email, "password": "-"}).get("email"):  # the API's rule
         return render_template("sign_in.html", step="email", email=email, target=target,
                                errors={"email": [_("Write the email address of your account, "
                                                    "for example ana@example.org.")]}), 422
