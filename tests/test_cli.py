@@ -254,3 +254,21 @@ def test_a_bad_level_threshold_setting_stops_commands_and_the_server_at_start(
     assert "Traceback" not in error
     with pytest.raises(ValueError, match="RECIPROCA_LEVEL_THRESHOLDS"):
         create_app({"SECRET_KEY": "test-" + "k" * 40})
+
+
+@pytest.mark.parametrize("argv", [["figures", "--as-of", str(10**30)], ["figures", "--as-of", "-5"],
+                                  ["figures", "--as-of", "²"], ["serve", "--port", "999999"],
+                                  ["serve", "--workers", "0"], ["serve", "--threads", "0"]])
+def test_numbers_on_the_command_line_are_checked_before_use(store, capsys, argv):
+    """A probe's tracebacks (OverflowError from SQLite or bind(), ValueError from a thread
+    pool) are one-line usage errors naming the option."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and argv[1] in err and "a whole number from" in err
+
+
+def test_a_malformed_number_in_the_environment_is_named(store, monkeypatch):
+    monkeypatch.setenv("RECIPROCA_THREADS", "²")
+    with pytest.raises(SystemExit, match="RECIPROCA_THREADS must be a whole number from 1"):
+        main(["figures"])

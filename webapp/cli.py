@@ -257,7 +257,7 @@ def parser() -> argparse.ArgumentParser:
     figures_parser = sub.add_parser("figures", help="print a group's power balance, principle "
                                                     "evidence and level")
     figures_parser.add_argument("group_id", nargs="?", help="the group (default: every group)")
-    figures_parser.add_argument("--as-of", type=int, help="as of this position in the log")
+    figures_parser.add_argument("--as-of", type=POSITION, help="as of this position in the log")
     figures_parser.add_argument("--json", action="store_true",
                                 help="print JSON: a list with one item per group")
     user_parser = sub.add_parser("user", help="manage accounts")
@@ -285,11 +285,13 @@ def parser() -> argparse.ArgumentParser:
     revoke_parser.add_argument("token_id")
     serve_parser = sub.add_parser("serve", help="run the web app with a production-grade server")
     serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=5000)
-    serve_parser.add_argument("--workers", type=int, default=_env_int("RECIPROCA_WORKERS", 1),
+    serve_parser.add_argument("--port", type=PORT, default=5000)
+    serve_parser.add_argument("--workers", type=WORKERS,
+                              default=_env_int("RECIPROCA_WORKERS", 1, WORKERS),
                               help="worker processes (more than one needs PostgreSQL; "
                                    "default: $RECIPROCA_WORKERS or 1)")
-    serve_parser.add_argument("--threads", type=int, default=_env_int("RECIPROCA_THREADS", 128),
+    serve_parser.add_argument("--threads", type=THREADS,
+                              default=_env_int("RECIPROCA_THREADS", 128, THREADS),
                               help="threads per worker: each open websocket holds one, so this "
                                    "bounds the sockets plus requests a worker serves at once "
                                    "(default: $RECIPROCA_THREADS or 128)")
@@ -297,13 +299,27 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def _env_int(name: str, default: int) -> int:
+def _whole(low: int, high: int):
+    """An argument type: a whole number from `low` to `high`, checked before int() so a long or
+    odd one ("²", 10**30) is a one-line usage error, never a traceback from deep inside."""
+    def parse(text: str) -> int:
+        if text.isascii() and text.isdigit() and len(text) <= len(str(high)) \
+                and low <= int(text) <= high:
+            return int(text)
+        raise argparse.ArgumentTypeError(f"a whole number from {low} to {high}, not {text!r}")
+    return parse
+
+
+POSITION = _whole(1, 2**62)  # a log position, bounded as the API bounds it
+PORT, WORKERS, THREADS = _whole(0, 65535), _whole(1, 1000), _whole(1, 100_000)
+
+
+def _env_int(name: str, default: int, kind) -> int:
     value = os.environ.get(name, "")
-    if not value:
-        return default
-    if not value.isdigit() or int(value) < 1:
-        raise SystemExit(f"reciproca: {name} must be a whole number of at least 1, not {value!r}")
-    return int(value)
+    try:
+        return kind(value) if value else default
+    except argparse.ArgumentTypeError as why:
+        raise SystemExit(f"reciproca: {name} must be {why}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
