@@ -256,16 +256,22 @@ def test_a_bad_level_threshold_setting_stops_commands_and_the_server_at_start(
         create_app({"SECRET_KEY": "test-" + "k" * 40})
 
 
-@pytest.mark.parametrize("argv", [["figures", "--as-of", str(10**30)], ["figures", "--as-of", "-5"],
-                                  ["figures", "--as-of", "²"], ["serve", "--port", "999999"],
-                                  ["serve", "--workers", "0"], ["serve", "--threads", "0"]])
-def test_numbers_on_the_command_line_are_checked_before_use(store, capsys, argv):
+HUGE = str(10**30)
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["figures", "--as-of", HUGE], "--as-of"), (["figures", "--as-of", "-5"], "--as-of"),
+    (["figures", "--as-of", "²"], "--as-of"), (["serve", "--port", "999999"], "--port"),
+    (["serve", "--workers", "0"], "--workers"), (["serve", "--threads", "0"], "--threads"),
+    (["proof", "inclusion", HUGE], "POSITION"), (["proof", "consistency", "1", HUGE], "SECOND"),
+    (["report", "00000000-0000-0000-0000-000000000000", "--as-of", HUGE], "--as-of")])
+def test_numbers_on_the_command_line_are_checked_before_use(store, capsys, argv, named):
     """A probe's tracebacks (OverflowError from SQLite or bind(), ValueError from a thread
-    pool) are one-line usage errors naming the option."""
+    pool) are one-line usage errors naming the argument."""
     with pytest.raises(SystemExit) as stopped:
         main(argv)
     err = capsys.readouterr().err
-    assert stopped.value.code == 2 and argv[1] in err and "a whole number from" in err
+    assert stopped.value.code == 2 and f"argument {named}" in err and "a whole number from" in err
 
 
 def test_a_malformed_number_in_the_environment_is_named(store, monkeypatch):

@@ -9,6 +9,7 @@ from domain.errors import DomainError
 from projections import checkpoints
 from projections.ledger_store import LedgerStore, stored_event, stored_events
 from webapp import storage
+from webapp.arguments import POSITION, SIZE
 
 DEFAULT_KEY_NAME = "signing-key.pem"
 
@@ -228,13 +229,13 @@ def add_parsers(sub) -> None:
     proof_sub = proof_parser.add_subparsers(dest="kind", required=True)
     inclusion = proof_sub.add_parser("inclusion", help="that the event at POSITION is in the "
                                                        "ledger of SIZE leaves")
-    inclusion.add_argument("first", type=int, metavar="POSITION")
-    inclusion.add_argument("--size", type=int,
+    inclusion.add_argument("first", type=POSITION, metavar="POSITION")
+    inclusion.add_argument("--size", type=SIZE,
                            help="the tree size (default: the latest checkpoint's)")
     consistency = proof_sub.add_parser("consistency", help="that the ledger of SECOND leaves "
                                                            "extends the one of FIRST unchanged")
-    consistency.add_argument("first", type=int, metavar="FIRST")
-    consistency.add_argument("second", type=int, nargs="?", metavar="SECOND",
+    consistency.add_argument("first", type=SIZE, metavar="FIRST")
+    consistency.add_argument("second", type=SIZE, nargs="?", metavar="SECOND",
                              help="default: the latest checkpoint's size")
     export_parser = sub.add_parser("export", help="write a group's events or decisions as "
                                                   "JSON Lines or CSV")
@@ -252,7 +253,7 @@ def add_parsers(sub) -> None:
     report_parser = sub.add_parser("report", help="write a group's accountability report (one "
                                                   "HTML file, printable to PDF)")
     report_parser.add_argument("group_id")
-    report_parser.add_argument("--as-of", type=int, metavar="POSITION",
+    report_parser.add_argument("--as-of", type=POSITION, metavar="POSITION",
                                help="the report as of this position in the log")
     report_parser.add_argument("--lang", choices=("es", "en"), default="es")
     report_parser.add_argument("--out", help="the HTML file (default: "

@@ -14,6 +14,7 @@ from projections.coordination import RunnerBusy
 from projections.fold import StaleViews
 from projections.level import InvalidThresholds, configured_thresholds
 from webapp import audit_cli, storage
+from webapp.arguments import POSITION, PORT, THREADS, WORKERS
 from webapp.links import reset_link
 
 OPERATOR_RESET_VALIDITY = timedelta(days=1)
@@ -297,21 +298,6 @@ def parser() -> argparse.ArgumentParser:
                                    "(default: $RECIPROCA_THREADS or 128)")
     audit_cli.add_parsers(sub)
     return root
-
-
-def _whole(low: int, high: int):
-    """An argument type: a whole number from `low` to `high`, checked before int() so a long or
-    odd one ("²", 10**30) is a one-line usage error, never a traceback from deep inside."""
-    def parse(text: str) -> int:
-        if text.isascii() and text.isdigit() and len(text) <= len(str(high)) \
-                and low <= int(text) <= high:
-            return int(text)
-        raise argparse.ArgumentTypeError(f"a whole number from {low} to {high}, not {text!r}")
-    return parse
-
-
-POSITION = _whole(1, 2**62)  # a log position, bounded as the API bounds it
-PORT, WORKERS, THREADS = _whole(0, 65535), _whole(1, 1000), _whole(1, 100_000)
 
 
 def _env_int(name: str, default: int, kind) -> int:
