@@ -90,9 +90,13 @@ def test_bad_proof_requests_name_the_field(served, people):
 
 
 def test_an_inclusion_proof_follows_the_events_group(served, people):
-    client, _, _, _ = served
+    client, group, _, _ = served
     answer = client.get("/api/ledger/inclusion?position=1", headers=people["carla"]["auth"])
     assert answer.status_code == 404  # Carla belongs to no group: its events do not exist
+    absent = client.get("/api/ledger/inclusion?position=9999", headers=people["carla"]["auth"])
+    assert answer.json["errors"] == {"_": ["no event is stored at position 1"]}
+    assert group not in answer.get_data(as_text=True)  # a probe read the group's id here
+    assert list(absent.json["errors"]) == list(answer.json["errors"])
 
 
 def test_exports_and_the_report_download(served, people):

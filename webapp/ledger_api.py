@@ -65,8 +65,12 @@ def inclusion():
     params = InclusionQuery().load(request.args.to_dict())
     app = services().app
     event = stored_event(app.recorder, params["position"])
-    group_id = str(app.mapper.to_domain_event(event).group_id)
-    visible_group(services(), group_id, person["person_id"])
+    try:
+        visible_group(services(), str(app.mapper.to_domain_event(event).group_id),
+                      person["person_id"])
+    except NotFound:  # as if absent: naming the event's group would map every group's ids
+        raise NotFound(f"no event is stored at position {params['position']}",
+                       "position") from None
     return jsonify(InclusionOut().dump(_ledger().inclusion(event, params.get("size"))))
 
 
