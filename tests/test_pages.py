@@ -308,6 +308,7 @@ def test_a_reflection_score_that_is_not_a_small_number_is_refused_beside_its_fie
                           data={"csrf_token": csrf_of(html), "kind": "reflection",
                                 f"score_{principle}": score})
     assert refused.status_code == 422 and list(refused.json["errors"]) == ["scores"]
+    assert all("{" not in message for message in refused.json["errors"]["scores"])
 
 
 @pytest.mark.parametrize("query", [f"since={2**63}", f"since={10**30}", "since=-5", "since=²",

@@ -107,8 +107,7 @@ def failure(error: Exception) -> dict[str, list[str]]:
     """A refused command as messages per field, in the page's language."""
     if isinstance(error, ValidationError):
         messages = error.normalized_messages()
-        return {str(field): [_translated(m) for m in (found if isinstance(found, list)
-                                                      else [str(found)])]
+        return {str(field): [_translated(m) for m in _leaves(found)]
                 for field, found in messages.items()}
     kinds = [(errors.NotAllowed, lambda: _("You may not do this in this group.")),
              (errors.ProposalClosed, lambda: _("This proposal is already closed.")),
@@ -120,6 +119,13 @@ def failure(error: Exception) -> dict[str, list[str]]:
                                             why=error.message))]
     message = next(text() for kind, text in kinds if isinstance(error, kind))
     return {getattr(error, "field", None) or "_": [message]}
+
+
+def _leaves(found) -> list[str]:
+    """The messages of one field, however deep marshmallow nested them (a score's "value")."""
+    if isinstance(found, dict):
+        return [m for inner in found.values() for m in _leaves(inner)]
+    return [str(m) for m in found] if isinstance(found, list) else [str(found)]
 
 
 def _translated(message) -> str:
