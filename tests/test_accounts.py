@@ -8,6 +8,7 @@ import io
 import re
 import threading
 import time
+import unicodedata
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from webapp.accounts import (AccountError, Accounts, SignInRefused, SignInThrottled,
-                             address_key)
+                             address_key, throttle_keys)
 from webapp.cli import main
 from webapp.sql import Database
 
@@ -140,17 +141,39 @@ def test_passwords_are_kept_only_as_argon2id_hashes(accounts, db):
 
 
 def test_bad_account_details_are_refused_naming_the_field(accounts):
-    accounts.add_person("bea@example.org", "Bea", "ten chars!")  # exactly 10 characters
+    accounts.add_person("bea@example.org", "Bea", "twelve chars")  # exactly 12 characters
     for email, name, password, field, words in [
             ("not-an-email", "Carla", PASSWORD, "email", "not an email address"),
             ("", "Carla", PASSWORD, "email", "not an email address"),
             ("carla@example.org", "  ", PASSWORD, "name", "a name is needed"),
-            ("carla@example.org", "Carla", "nine char", "password", "at least 10 characters"),
+            ("carla@example.org", "Carla", "eleven char", "password", "at least 12 characters"),
             (" BEA@example.org", "Bea again", PASSWORD, "email", "already exists")]:
         with pytest.raises(AccountError) as caught:
             accounts.add_person(email, name, password)
         assert (caught.value.field, words in caught.value.message) == (field, True)
     assert accounts.person_by_email("carla@example.org") is None
+
+
+@pytest.mark.parametrize("password, words", [
+    ("aaaaaaaaaaaa", "too predictable"), (" " * 12, "too predictable"),
+    ("abababababab", "too predictable"), ("abcdefghijklmn", "too predictable"),
+    ("password1234", "too common"), ("Password1234!", "too common"),
+    ("ＰＡＳＳＷＯＲＤ１２３４", "too common"),  # full-width: the same after NFKC
+    ("iloveyou2024", "too common"), ("1q2w3e4r5t6y", "too common"),
+    ("carla@example.org", "too common"), ("x" * 1025, "at most 1024"), (None, "text")])
+def test_common_and_predictable_passwords_are_refused(accounts, password, words):
+    with pytest.raises(AccountError) as caught:
+        accounts.add_person("carla@example.org", "Carla", password)
+    assert caught.value.field == "password" and words in caught.value.message
+
+
+def test_passphrases_of_any_script_are_welcome_and_compared_normalised(accounts):
+    passphrase = "el café de la esquina abre a las siete 🌅 " * 4
+    accounts.add_person("dana@example.org", "Dana", passphrase)
+    decomposed = unicodedata.normalize("NFD", passphrase)  # another keyboard, same phrase
+    assert decomposed != passphrase
+    assert accounts.sign_in("dana@example.org", decomposed, HERE)["name"] == "Dana"
+    accounts.add_person("eli@example.org", "Eli", "no uppercase digits or symbols at all")
 
 
 def test_names_are_given_for_the_ids_that_have_accounts(accounts):
@@ -174,26 +197,53 @@ def test_sign_in_checks_the_password_and_refuses_alike_for_an_unknown_email(db, 
     assert hasher.verified == 3  # the unknown email cost a verification too
 
 
-def test_an_account_is_slowed_after_five_failures_even_for_the_right_password(
+def test_an_account_is_slowed_from_an_address_after_five_failures_there_only(
         accounts, database_url, clock):
     accounts.add_person("ana@example.org", "Ana", PASSWORD)
     for attempt in range(5):
-        refused(accounts, "ana@example.org", f"guess {attempt}", address=f"192.0.2.{attempt}")
-    assert throttled(accounts, "ana@example.org", PASSWORD, address=THERE) == 1
+        refused(accounts, "ana@example.org", f"guess {attempt}")
+    assert throttled(accounts, "ana@example.org", PASSWORD) == 1  # even the right password
+    assert accounts.sign_in("ana@example.org", PASSWORD, THERE)["name"] == "Ana"
 
     # the state is in the database: another process sees it
     other_db = Database(database_url)
     try:
         elsewhere = Accounts(other_db, clock=clock)
         clock.advance(0.5)
-        assert throttled(elsewhere, "ANA@example.org", PASSWORD, address="192.0.2.99") == 1
+        assert throttled(elsewhere, "ANA@example.org", PASSWORD) == 1
         clock.advance(0.5)
-        assert elsewhere.sign_in("ana@example.org", PASSWORD, THERE)["name"] == "Ana"
+        assert elsewhere.sign_in("ana@example.org", PASSWORD, HERE)["name"] == "Ana"
     finally:
         other_db.close()
 
-    # the success cleared the account's failures: one more failure does not slow it
+    # the success cleared that address's failures for the account: one more does not slow it
     refused(accounts, "ana@example.org", "guess 5")
+    assert accounts.sign_in("ana@example.org", PASSWORD, HERE)["name"] == "Ana"
+
+
+def test_failures_sent_from_elsewhere_never_lock_the_owner_out(accounts, clock):
+    accounts.add_person("ana@example.org", "Ana", PASSWORD)
+    for attempt in range(10):  # an attacker rotating addresses
+        refused(accounts, "ana@example.org", f"guess {attempt}", address=f"192.0.2.{attempt}")
+    assert accounts.sign_in("ana@example.org", PASSWORD, HERE)["name"] == "Ana"
+    for attempt in range(20):  # one address's failures, over many accounts
+        refused(accounts, f"someone{attempt % 5}@example.org", "guess", address="192.0.2.200")
+    assert throttled(accounts, "ana@example.org", PASSWORD, address="192.0.2.200") == 1
+    assert accounts.sign_in("ana@example.org", PASSWORD, THERE)["name"] == "Ana"
+
+
+def test_counters_are_forgotten_an_hour_after_their_last_failure(accounts, db, clock):
+    accounts.add_person("ana@example.org", "Ana", PASSWORD)
+    for attempt in range(5):
+        refused(accounts, "ana@example.org", f"guess {attempt}")
+    refused(accounts, "bea@example.org", "guess", address=THERE)
+    clock.advance(3600)
+    refused(accounts, "ana@example.org", "guess 5")  # allowed, and counted from 1 again
+    assert rows(db, "SELECT key, failures FROM reciproca_signin_failures ORDER BY key") == [
+        {"key": f"address:{HERE}", "failures": 1},
+        {"key": f"pair:{HERE}|ana@example.org", "failures": 1}]  # THERE's counters are gone
+    for attempt in range(3):
+        refused(accounts, "ana@example.org", f"guess {6 + attempt}")
     assert accounts.sign_in("ana@example.org", PASSWORD, HERE)["name"] == "Ana"
 
 
@@ -216,7 +266,8 @@ def test_the_delay_doubles_and_never_passes_fifteen_minutes(accounts, db, clock)
     with db.cursor() as cursor:
         cursor.execute(db.sql("INSERT INTO reciproca_signin_failures (key, failures, last_failure) "
                               "VALUES (:key, 1000, :now)"),
-                       {"key": "account:ana@example.org", "now": clock.now.isoformat()})
+                       {"key": throttle_keys("ana@example.org", HERE)[0],
+                        "now": clock.now.isoformat()})
     assert throttled(accounts, "ana@example.org", PASSWORD) == 900
     clock.advance(899)
     assert throttled(accounts, "ana@example.org", PASSWORD) == 1
@@ -249,7 +300,7 @@ def test_parallel_attempts_cannot_slip_past_the_limit(database_url, clock):
     def attempt(n):
         start.wait()
         try:
-            accounts.sign_in("ana@example.org", f"parallel guess {n}", f"192.0.2.{n}")
+            accounts.sign_in("ana@example.org", f"parallel guess {n}", HERE)
         except SignInRefused as refusal:
             outcomes.append(type(refusal).__name__)
 
@@ -351,7 +402,9 @@ def test_cli_adds_users_with_the_password_from_standard_input(cli_store, capsys,
 
     for argv, stdin, words in [
             (["user", "add", "ana@example.org", "--name", "Ana"], PASSWORD, "already exists"),
-            (["user", "add", "bea@example.org", "--name", "Bea"], "too short\n", "at least 10"),
+            (["user", "add", "bea@example.org", "--name", "Bea"], "too short\n", "at least 12"),
+            (["user", "add", "bea@example.org", "--name", "Bea"], "password1234\n", "too common"),
+            (["user", "add", "bea@example.org", "--name", "Bea"], "a" * 12, "too predictable"),
             (["user", "add", "bea@example.org", "--name", "Bea"], "", "no password"),
             (["user", "add", "bea@example.org", "--name", "Bea"], "\nlater line\n", "no password"),
             (["user", "add", "bea", "--name", "Bea"], PASSWORD, "not an email address")]:

@@ -4,20 +4,26 @@ These are ordinary mutable tables (created by `reciproca init`), not events: ope
 not the group's record. Events name people only by their opaque person id; `names()` gives the
 names to show beside those ids.
 
-- Passwords are kept only as argon2id hashes (argon2-cffi's defaults, rehashed at sign-in when
-  the defaults change). An unknown email costs the same hash verification as a known one.
+- Passwords follow NIST SP 800-63B (webapp/passwords.py: at least 12 characters, no common or
+  predictable ones, no composition rules) and are kept only as argon2id hashes of their NFKC
+  form (argon2-cffi's defaults, rehashed at sign-in when the defaults change). An unknown email
+  costs the same hash verification as a known one. At most one hash per core runs at a time
+  (`HashingSlots`); beyond that a sign-in is refused with `HashingBusy` (503, Retry-After).
 - A session cookie carries the account's session generation; `end_sessions()` increments it, so
   signing out invalidates every session of the account.
-- API tokens are `rcp_<prefix>_<secret>` (see webapp/keys.py): only a digest kept, compared in
-  constant time, revocable, shown once. Password-reset links are secrets of the same kind,
-  single use and short-lived.
+- API tokens are `rcp_<prefix>_<secret>` (see webapp/keys.py): 256 random bits of secret, a
+  random lookup prefix, and only the SHA-256 digest kept (a fast hash suits a 256-bit random
+  secret); compared in constant time, revocable, shown once. Password-reset links are secrets of
+  the same kind, single use and short-lived.
 - A disabled account cannot sign in, and its sessions and tokens stop working.
-- Sign-in throttling is kept in the database, per account (after 5 consecutive failures) and per
-  address (after 20): a further attempt waits 1 s after the last failure, doubling with each
-  failure, never more than 15 minutes, so nobody is locked out for good. An attempt is counted
-  as a failure before the password is checked (and the charge undone if it was right), in one
-  transaction with the check, so parallel attempts cannot slip past the limit. Attempts refused
-  by the throttle count for nothing.
+- Sign-in throttling is kept in the database, per (account, address) after 5 failures and per
+  address after 20, never per account alone: failures sent from elsewhere never slow the
+  account's owner at their own address. A further attempt waits 1 s after the last failure,
+  doubling with each failure, never more than 15 minutes; a counter is forgotten an hour after
+  its last failure. An attempt is counted as a failure before the password is checked (and the
+  charge undone if it was right), in one transaction with the check, so parallel attempts
+  cannot slip past the limit. Attempts refused by the throttle count for nothing. The address is
+  the client's as the trusted proxies report it (RECIPROCA_TRUSTED_PROXIES, see webapp/app.py).
 """
 
 import functools
@@ -34,6 +40,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain.errors import DomainError, NotFound
 from webapp import keys
+from webapp.passwords import HashingSlots, normalised, password_problem
 from webapp.sql import Database
 
 SCHEMA = [
@@ -65,6 +72,8 @@ SCHEMA = [
         created TEXT NOT NULL,
         expires TEXT NOT NULL,
         used TEXT)""",
+    """CREATE INDEX IF NOT EXISTS reciproca_signin_failures_last
+        ON reciproca_signin_failures (last_failure)""",
     # Each (person, Idempotency-Key): the request it was first used for and, once answered, its
     # answer (see webapp/idempotency.py). The first version kept no request; its rows are gone.
     "DROP TABLE IF EXISTS reciproca_idempotency",
@@ -75,11 +84,11 @@ SCHEMA = [
         PRIMARY KEY (person_id, key))""",
 ]
 
-MIN_PASSWORD_LENGTH = 10
-ACCOUNT_LIMIT = 5  # consecutive failures for one account before attempts are slowed
-ADDRESS_LIMIT = 20  # consecutive failures from one address before attempts are slowed
+PAIR_LIMIT = 5  # failures for one account from one address before attempts are slowed
+ADDRESS_LIMIT = 20  # failures from one address before attempts are slowed
 FIRST_DELAY = 1.0  # seconds after the last failure, once a limit is reached
 MAX_DELAY = 15 * 60.0  # the delay doubles with each further failure up to this
+FORGET_AFTER = timedelta(hours=1)  # a counter is forgotten this long after its last failure
 
 EMAIL_FORMAT = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 PERSON_COLUMNS = "person_id, email, name, is_admin, session_generation, created, disabled"
@@ -128,6 +137,12 @@ def address_key(address: str | None) -> str:
     return str(ip)
 
 
+def throttle_keys(email: str, address: str | None) -> tuple[str, str]:
+    """The counters an attempt is charged to: the account from this address, and the address."""
+    place = address_key(address)
+    return f"pair:{place}|{normalise_email(email)[:320]}", f"address:{place}"
+
+
 def throttle_delay(failures: int, limit: int) -> float | None:
     """Seconds an attempt must wait after the last failure, or None below the limit."""
     if failures < limit:
@@ -135,12 +150,13 @@ def throttle_delay(failures: int, limit: int) -> float | None:
     return min(FIRST_DELAY * 2 ** min(failures - limit, 30), MAX_DELAY)
 
 
-def checked_password(password: object) -> str:
-    """The password, if it is acceptable for an account; AccountError naming `password`."""
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} "
-                           f"characters", "password")
-    return password
+def checked_password(password: object, email: str = "") -> str:
+    """The password in the form that is hashed (NFKC), if NIST SP 800-63B's rules accept it
+    (webapp/passwords.py); else AccountError naming `password`."""
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError(problem, "password")
+    return normalised(password)
 
 
 @functools.cache
@@ -157,10 +173,11 @@ class Accounts:
     """People, sessions, API tokens and sign-in throttling, in the database at `db`."""
 
     def __init__(self, db: Database, *, clock: Callable[[], datetime] | None = None,
-                 hasher: PasswordHasher | None = None):
+                 hasher: PasswordHasher | None = None, slots: HashingSlots | None = None):
         self.db = db
         self._clock = clock or _utc_now
         self._hasher = hasher or PasswordHasher()
+        self._slots = slots or HashingSlots()
 
     def create_tables(self) -> None:
         with self.db.cursor() as cursor:
@@ -180,7 +197,8 @@ class Accounts:
         name = name.strip() if isinstance(name, str) else ""
         if not name:
             raise AccountError("a name is needed", "name")
-        password_hash = self._hasher.hash(checked_password(password))
+        with self._slots.held():
+            password_hash = self._hasher.hash(checked_password(password, email))
         person_id = person_id or str(uuid.uuid4())
         try:
             with self.db.cursor() as cursor:
@@ -212,11 +230,12 @@ class Accounts:
             return False
         with self.db.cursor(write=True) as cursor:
             for statement in ("DELETE FROM reciproca_tokens WHERE person_id = :person_id",
-                              "DELETE FROM reciproca_idempotency WHERE person_id = :person_id",
-                              "DELETE FROM reciproca_signin_failures WHERE key = :account",
+                              "DELETE FROM reciproca_idempotency_keys "
+                              "WHERE person_id = :person_id",
+                              "DELETE FROM reciproca_signin_failures WHERE key LIKE :pairs",
                               "DELETE FROM reciproca_people WHERE person_id = :person_id"):
-                cursor.execute(self.db.sql(statement), {
-                    "person_id": person_id, "account": f"account:{person['email'][:320]}"})
+                cursor.execute(self.db.sql(statement), {  # pair keys end with the email
+                    "person_id": person_id, "pairs": f"pair:%|{person['email'][:320]}"})
         return True
 
     def names(self, person_ids: Iterable[str]) -> dict[str, str]:
@@ -318,8 +337,11 @@ class Accounts:
         return row["person_id"]
 
     def _set_password(self, person_id: str, password: str, field: str) -> int:
+        person = self.person(person_id)
         try:
-            password_hash = self._hasher.hash(checked_password(password))
+            with self._slots.held():
+                password_hash = self._hasher.hash(checked_password(
+                    password, person["email"] if person else ""))
         except AccountError as error:
             raise AccountError(error.message, field) from None
         with self.db.cursor() as cursor:
@@ -332,24 +354,27 @@ class Accounts:
     # Sign-in and sessions
 
     def sign_in(self, email: str, password: str, address: str | None) -> dict:
-        """The person, when email and password match; else SignInRefused or SignInThrottled."""
+        """The person, when email and password match; else SignInRefused or SignInThrottled
+        (or HashingBusy when every hashing slot stayed taken: nothing was charged)."""
         email = normalise_email(email)
-        account, place = f"account:{email[:320]}", f"address:{address_key(address)}"
-        now = self._now()
-        before = self._charge_attempt((account, place), now)
+        pair, place = throttle_keys(email, address)
+        password = normalised(password) if isinstance(password, str) else ""
+        with self._slots.held():
+            now = self._now()
+            before = self._charge_attempt((pair, place), now)
+            with self.db.cursor() as cursor:
+                cursor.execute(self.db.sql(
+                    f"SELECT {PERSON_COLUMNS}, password_hash FROM reciproca_people "
+                    f"WHERE email = :email"), {"email": email})
+                row = cursor.fetchone()
+            stored = row["password_hash"] if row else _dummy_hash(self._hasher)
+            if not self._verify(stored, password) or row is None or row["disabled"]:
+                raise SignInRefused()
+            rehashed = (self._hasher.hash(password) if self._hasher.check_needs_rehash(stored)
+                        else None)
         with self.db.cursor() as cursor:
             cursor.execute(self.db.sql(
-                f"SELECT {PERSON_COLUMNS}, password_hash FROM reciproca_people "
-                f"WHERE email = :email"), {"email": email})
-            row = cursor.fetchone()
-        stored = row["password_hash"] if row else _dummy_hash(self._hasher)
-        if not self._verify(stored, password) or row is None or row["disabled"]:
-            raise SignInRefused()
-        rehashed = (self._hasher.hash(password) if self._hasher.check_needs_rehash(stored)
-                    else None)
-        with self.db.cursor() as cursor:
-            cursor.execute(self.db.sql(
-                "DELETE FROM reciproca_signin_failures WHERE key = :key"), {"key": account})
+                "DELETE FROM reciproca_signin_failures WHERE key = :key"), {"key": pair})
             self._undo_charge(cursor, place, before[place], now)
             if rehashed:
                 cursor.execute(self.db.sql(
@@ -493,18 +518,33 @@ class Accounts:
             if waits:
                 raise SignInThrottled(max(1, math.ceil(max(waits))))
             cursor.execute(self.db.sql(
-                f"UPDATE reciproca_signin_failures SET failures = failures + 1, "
-                f"last_failure = :now WHERE key IN ({marks})"),
-                {**params, "now": now.isoformat()})
+                f"UPDATE reciproca_signin_failures SET last_failure = :now, failures = CASE "
+                f"WHEN last_failure <= :forgotten THEN 1 ELSE failures + 1 END "
+                f"WHERE key IN ({marks})"),
+                {**params, "now": now.isoformat(),
+                 "forgotten": (now - FORGET_AFTER).isoformat()})
+        self._forget_old_counters(now)
         return before
+
+    def _forget_old_counters(self, now: datetime) -> None:
+        """Delete counters whose last failure is over an hour old (rows another attempt holds
+        are left for later: this never waits for them)."""
+        skip = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
+        with self.db.cursor() as cursor:
+            cursor.execute(self.db.sql(
+                f"DELETE FROM reciproca_signin_failures WHERE key IN (SELECT key FROM "
+                f"reciproca_signin_failures WHERE last_failure <= :forgotten{skip})"),
+                {"forgotten": (now - FORGET_AFTER).isoformat()})
 
     @staticmethod
     def _wait(row: dict, now: datetime) -> float:
-        limit = ACCOUNT_LIMIT if row["key"].startswith("account:") else ADDRESS_LIMIT
+        limit = PAIR_LIMIT if row["key"].startswith("pair:") else ADDRESS_LIMIT
         delay = throttle_delay(row["failures"], limit)
         if delay is None or row["last_failure"] is None:
             return 0.0
         since = (now - datetime.fromisoformat(row["last_failure"])).total_seconds()
+        if since >= FORGET_AFTER.total_seconds():
+            return 0.0
         return min(delay - since, delay)  # a clock set back never makes the wait longer
 
     def _undo_charge(self, cursor, key: str, before: dict, now: datetime) -> None:

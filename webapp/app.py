@@ -11,6 +11,7 @@ import secrets
 import uuid
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from projections.level import configured_thresholds
 from webapp import i18n, storage
@@ -41,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         "READ_WAIT_SECONDS": 5.0,
         "WS_PING_SECONDS": 25.0,  # keepalive pings on each websocket
         "WS_MAX_MESSAGE_BYTES": 64 * 1024,  # the largest message a client may send
+        "TRUSTED_PROXIES": _trusted_proxies(os.environ.get("RECIPROCA_TRUSTED_PROXIES", "0")),
         **(config or {}),
     }
     configured_thresholds()  # a bad RECIPROCA_LEVEL_THRESHOLDS stops the start, naming it
@@ -58,6 +60,10 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings["PRODUCTION"] or settings["PUBLIC_URL"].startswith("https:"),
     )
     flask_app.json = JSONProvider(flask_app)
+    if settings["TRUSTED_PROXIES"]:
+        proxies = settings["TRUSTED_PROXIES"]
+        flask_app.wsgi_app = ProxyFix(flask_app.wsgi_app, x_for=proxies, x_proto=proxies,
+                                      x_host=proxies)
     flask_app.extensions["reciproca"] = Services.open(
         settings["DATABASE_URL"], clock=settings.get("CLOCK"),
         smtp_url=os.environ.get("RECIPROCA_SMTP_URL", ""),
@@ -80,6 +86,16 @@ def _error(error: Exception):
     return page_error(error)
 
 
+def _trusted_proxies(text: str) -> int:
+    """RECIPROCA_TRUSTED_PROXIES: how many proxies in front of the app add X-Forwarded-For,
+    -Proto and -Host. Only that many hops are believed: with 0, a client's own X-Forwarded-For
+    is ignored (otherwise anyone could pick the address their sign-in failures count against)."""
+    if not text.strip().isdigit() or int(text) > 10:
+        raise RuntimeError(f"RECIPROCA_TRUSTED_PROXIES must be a whole number from 0 to 10, "
+                           f"not {text[:20]!r}")
+    return int(text)
+
+
 def _request_id() -> None:
     given = request.headers.get("X-Request-Id", "")
     g.request_id = given if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", given) else uuid.uuid4().hex
@@ -92,4 +108,6 @@ def _security_headers(response):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Request-Id"] = g.get("request_id", "")
+    if request.is_secure:  # https (behind trusted proxies: as they say): keep to it for a year
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response

@@ -3,21 +3,25 @@
 A session holds the person's id and their account's session generation; signing out increments
 the generation, so every copy of the old cookie stops working. Tokens are accepted only in the
 `Authorization: Bearer` header, never in a URL. Changes made with a cookie must carry the
-session's CSRF token in the `X-CSRF-Token` header; token-authenticated calls need none (a browser
-never adds an Authorization header by itself).
+session's CSRF token in the `X-CSRF-Token` header and, when the browser names the page that sent
+them (`Origin`, `Sec-Fetch-Site`), come from this site; token-authenticated calls need neither (a
+browser never adds an Authorization header by itself).
 """
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, jsonify, request, session
+from flask import Blueprint, abort, current_app, g, jsonify, request, session
 
 from webapp.accounts import SignInRefused, SignInThrottled
 from webapp.inputs import json_body
+from webapp.passwords import HashingBusy
 from webapp.schemas import PersonOut, SignInIn
 from webapp.services import error_response, services
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 auth = Blueprint("auth", __name__, url_prefix="/api")
 
@@ -57,15 +61,51 @@ def _from_session():
 
 
 @auth.before_app_request
-def _check_csrf():
+def _check_browser_writes():
+    """Changes not made with an API token must come from this site's own pages: a browser says
+    which page sent a request (Origin, or Sec-Fetch-Site), and a cookie's changes also carry the
+    session's CSRF token. Clients sending neither header (scripts) are judged by the token."""
     if request.method in SAFE_METHODS or not request.path.startswith("/api/"):
         return None
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return None  # a browser never adds an Authorization header by itself
+    problem = foreign_origin()
+    if problem:
+        return error_response(403, {"origin": [problem]})
     if current_person() is None or g.via != "session":
         return None
     sent = request.headers.get("X-CSRF-Token", "")
     if not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
         return error_response(403, {"csrf": ["missing or wrong X-CSRF-Token header"]})
     return None
+
+
+def foreign_origin() -> str | None:
+    """Why this request comes from another site, or None. Compared with RECIPROCA_PUBLIC_URL,
+    or with the address the request was sent to when that is not set."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        expected = _origin(current_app.config["PUBLIC_URL"] or request.host_url)
+        if _origin(origin) is None or _origin(origin) != expected:
+            return f"changes are accepted only from {expected}"
+        return None
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site != "same-origin":
+        return "changes are accepted only from this site's own pages"
+    return None
+
+
+def _origin(url: str) -> str | None:
+    """scheme://host[:port], lower-cased, without a default port; None when not a web origin."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    shown = "" if port in (None, DEFAULT_PORTS[parts.scheme]) else f":{port}"
+    return f"{parts.scheme}://{parts.hostname}{shown}"
 
 
 @auth.post("/session")
@@ -80,6 +120,9 @@ def sign_in():
                               **{"Retry-After": str(throttled.retry_after_seconds)})
     except SignInRefused as refused:
         return error_response(401, {"_": [str(refused)]})
+    except HashingBusy as busy:
+        return error_response(503, {"_": ["too many sign-ins at once; try again in a moment"]},
+                              **{"Retry-After": str(busy.retry_after)})
     session.clear()  # a new session at every sign-in
     session.update(person_id=person["person_id"], generation=person["session_generation"],
                    csrf=secrets.token_urlsafe(32))
