@@ -160,11 +160,17 @@ def test_bad_account_details_are_refused_naming_the_field(accounts):
     ("password1234", "too common"), ("Password1234!", "too common"),
     ("ＰＡＳＳＷＯＲＤ１２３４", "too common"),  # full-width: the same after NFKC
     ("iloveyou2024", "too common"), ("1q2w3e4r5t6y", "too common"),
-    ("carla@example.org", "too common"), ("x" * 1025, "at most 1024"), (None, "text")])
+    ("carla@example.org", "too common"), ("x" * 1025, "at most 1024"), (None, "text"),
+    ("a lone \ud800 surrogate", "invalid character"), ("with a \x00 nul byte", "text")])
 def test_common_and_predictable_passwords_are_refused(accounts, password, words):
     with pytest.raises(AccountError) as caught:
         accounts.add_person("carla@example.org", "Carla", password)
     assert caught.value.field == "password" and words in caught.value.message
+
+
+def test_a_password_that_is_not_valid_text_is_just_wrong_at_sign_in(accounts):
+    accounts.add_person("ana@example.org", "Ana", PASSWORD)
+    refused(accounts, "ana@example.org", "\ud800 lone surrogate")
 
 
 def test_passphrases_of_any_script_are_welcome_and_compared_normalised(accounts):

@@ -165,6 +165,14 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return hasher.hash(secrets.token_urlsafe(16))
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -487,7 +495,9 @@ class Accounts:
                 "created": row["created"], "disabled": row["disabled"]}
 
     def _verify(self, stored: str, password: str) -> bool:
-        if not isinstance(password, str):
+        """Whether the password matches; text that is not valid Unicode (a lone surrogate)
+        never does, and costs a verification like any other wrong password."""
+        if not isinstance(password, str) or not _encodable(password):
             password = ""
         try:
             return self._hasher.verify(stored, password)

@@ -42,8 +42,12 @@ def common_passwords() -> frozenset[str]:
 
 def password_problem(password: object, email: str = "") -> str | None:
     """Why this password may not be used, or None when it may."""
-    if not isinstance(password, str):
+    if not isinstance(password, str) or "\x00" in password:
         return "the password must be text"
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the password must be text (it holds an invalid character)"
     text = normalised(password)
     if len(text) < MIN_LENGTH:
         return f"the password must have at least {MIN_LENGTH} characters"
