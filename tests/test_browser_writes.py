@@ -106,3 +106,34 @@ def people_at(sqlite_url, monkeypatch):
     yield make
     for flask_app in opened:
         flask_app.extensions["reciproca"].close()
+
+
+def test_a_page_form_from_another_site_is_refused_as_a_page(web, people):
+    from tests.test_pages import csrf_of
+
+    client = web.test_client()
+    token = csrf_of(client.get("/signin").get_data(as_text=True))
+    form = {"csrf_token": token, "email": people["ana"]["email"], "password": PASSWORD}
+    foreign = client.post("/signin", data=form, headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403 and "text/html" in foreign.content_type
+    assert client.get("/groups").status_code == 302  # not signed in
+    assert client.post("/signin", data=form, headers={"Origin": "http://localhost"}
+                       ).status_code == 303
+
+
+def test_a_sign_in_page_during_a_flood_asks_to_retry(web, people, monkeypatch):
+    from tests.test_pages import csrf_of
+    from webapp.passwords import HashingBusy
+
+    def busy(*args, **kwargs):
+        raise HashingBusy()
+
+    monkeypatch.setattr(web.extensions["reciproca"].accounts, "sign_in", busy)
+    client = web.test_client()
+    token = csrf_of(client.get("/signin").get_data(as_text=True))
+    answer = client.post("/signin", data={"csrf_token": token, "password": PASSWORD,
+                                          "email": people["ana"]["email"]})
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
+    api = client.post("/api/session", json={"email": people["ana"]["email"],
+                                             "password": PASSWORD})
+    assert api.status_code == 503 and api.headers["Retry-After"] == "1"

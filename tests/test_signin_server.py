@@ -4,25 +4,43 @@ addresses count only through trusted proxies, and a flood of sign-ins is bounded
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from datetime import datetime, timezone
 
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.servers import Server
 from webapp.accounts import Accounts
 from webapp.sql import Database
 from webapp.storage import initialise
 
 
-class Server:
-    def __init__(self, process: subprocess.Popen, port: int, url: str):
-        self.process, self.port, self.url = process, port, url
+class SignInServer(Server):
+    """A served store with Ana's account; requests sent from chosen loopback addresses."""
+
+    def __init__(self, url: str, **environment):
+        self.url = url
+        super().__init__(url, threads=32, env=environment)
+
+    def post(self, path: str, body: dict, source: str, **headers) -> http.client.HTTPResponse:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60,
+                                                source_address=(source, 0))
+        connection.request("POST", path, json.dumps(body).encode(),
+                           {"Content-Type": "application/json", **headers})
+        answer = connection.getresponse()
+        answer.body = answer.read()
+        connection.close()
+        return answer
+
+    def sign_in(self, password: str, source: str, **headers) -> int:
+        return self.post("/api/session", {"email": "ana@example.org", "password": password},
+                         source, **headers).status
+
+    def worker_pids(self) -> list[int]:
+        path = f"/proc/{self.process.pid}/task/{self.process.pid}/children"
+        with open(path) as children:
+            return [int(pid) for pid in children.read().split()]
 
     def counters(self) -> dict[str, int]:
         """The sign-in failure counters the server keeps, by key."""
@@ -46,25 +64,6 @@ class Server:
         finally:
             db.close()
 
-    def post(self, path: str, body: dict, source: str, **headers) -> http.client.HTTPResponse:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60,
-                                                source_address=(source, 0))
-        connection.request("POST", path, json.dumps(body).encode(),
-                           {"Content-Type": "application/json", **headers})
-        answer = connection.getresponse()
-        answer.body = answer.read()
-        connection.close()
-        return answer
-
-    def sign_in(self, password: str, source: str, **headers) -> int:
-        return self.post("/api/session", {"email": "ana@example.org", "password": password},
-                         source, **headers).status
-
-    def worker_pids(self) -> list[int]:
-        path = f"/proc/{self.process.pid}/task/{self.process.pid}/children"
-        with open(path) as children:
-            return [int(pid) for pid in children.read().split()]
-
 
 def peak_rss_mib(pid: int) -> float:
     """The most memory the process has held resident since it started (VmHWM), in MiB."""
@@ -80,7 +79,7 @@ def serve(tmp_path):
     """Start `reciproca serve` on a fresh SQLite store with Ana's account; stopped afterwards."""
     started = []
 
-    def start(**environment) -> Server:
+    def start(**environment) -> SignInServer:
         url = f"sqlite:///{tmp_path / 'served.sqlite'}"
         initialise(url)
         db = Database(url)
@@ -88,30 +87,12 @@ def serve(tmp_path):
             Accounts(db).add_person("ana@example.org", "Ana", PASSWORD)
         finally:
             db.close()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        env = {**os.environ, "RECIPROCA_DATABASE_URL": url,
-               "RECIPROCA_SECRET_KEY": "s" * 40, **environment}
-        process = subprocess.Popen([sys.executable, "-m", "webapp.cli", "serve", "--host",
-                                    "127.0.0.1", "--port", str(port)], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started.append(process)
-        server, deadline = Server(process, port, url), time.monotonic() + 60
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/api/openapi.json")
-                if connection.getresponse().status == 200:
-                    return server
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, "no server"
-                time.sleep(0.2)
+        started.append(SignInServer(url, **environment))
+        return started[-1]
 
     yield start
-    for process in started:
-        process.terminate()
-        process.wait(timeout=30)
+    for server in started:
+        server.stop()
 
 
 def test_failures_from_other_addresses_never_lock_the_owner_out(serve):

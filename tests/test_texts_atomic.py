@@ -9,19 +9,10 @@ import uuid
 import pytest
 
 from domain.errors import InvalidValue, NotAMember
+from projections.record import cited_texts
 from tests.conftest import PASSWORD
 from tests.helpers import found_group, stored_events
 from webapp.app import create_app
-
-
-def _cited(value) -> set[str]:
-    if isinstance(value, dict):
-        if set(value) == {"text_id", "digest"}:
-            return {value["text_id"]}
-        return set().union(set(), *map(_cited, value.values()))
-    if isinstance(value, list):
-        return set().union(set(), *map(_cited, value))
-    return set()
 
 
 def text_rows(app) -> dict[str, str]:
@@ -36,7 +27,7 @@ def _log_bytes(app) -> bytes:
 
 def orphans(app) -> dict[str, str]:
     """Stored texts that no stored event cites."""
-    cited = set().union(set(), *(_cited(vars(event)) for event in stored_events(app)))
+    cited = set().union(set(), *(cited_texts(vars(event)) for event in stored_events(app)))
     return {text_id: body for text_id, body in text_rows(app).items() if text_id not in cited}
 
 

@@ -65,13 +65,17 @@ def _check_browser_writes():
     """Changes not made with an API token must come from this site's own pages: a browser says
     which page sent a request (Origin, or Sec-Fetch-Site), and a cookie's changes also carry the
     session's CSRF token. Clients sending neither header (scripts) are judged by the token."""
-    if request.method in SAFE_METHODS or not request.path.startswith("/api/"):
+    if request.method in SAFE_METHODS:
         return None
     if request.headers.get("Authorization", "").startswith("Bearer "):
         return None  # a browser never adds an Authorization header by itself
     problem = foreign_origin()
-    if problem:
+    if problem and request.path.startswith("/api/"):
         return error_response(403, {"origin": [problem]})
+    if problem:
+        abort(403, problem)  # a page's form: answered as a page
+    if not request.path.startswith("/api/"):
+        return None  # pages check their forms' CSRF token themselves
     if current_person() is None or g.via != "session":
         return None
     sent = request.headers.get("X-CSRF-Token", "")

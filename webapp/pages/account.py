@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from projections import queries
 from webapp.accounts import SignInRefused, SignInThrottled
+from webapp.passwords import HashingBusy
 from webapp.schemas import SignInIn
 from webapp.services import services
 from webapp.auth import current_person
@@ -46,6 +47,11 @@ def sign_in():
         message = _("The email or the password is not right. Please try again.")
         return render_template("sign_in.html", step="password", email=email, target=target,
                                errors={"password": [message]}), 401
+    except HashingBusy as busy:
+        message = _("Many people are signing in right now. Please try again in a moment.")
+        return render_template("sign_in.html", step="password", email=email, target=target,
+                               errors={"password": [message]}), 503, {
+                                   "Retry-After": str(busy.retry_after)}
     start_session(person)
     return redirect(target, code=303)
 
