@@ -26,13 +26,16 @@ def events(flask_app) -> int:
 @pytest.mark.parametrize("headers, status", [
     ({"Origin": "https://evil.example"}, 403),
     ({"Origin": "http://localhost.evil.example"}, 403),
-    ({"Origin": "null"}, 403),
     ({"Origin": "http://localhost:8080"}, 403),
     ({"Sec-Fetch-Site": "cross-site"}, 403),
     ({"Sec-Fetch-Site": "same-site"}, 403),
+    ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, 403),  # a sandboxed frame
+    ({"Origin": "http://localhost", "Sec-Fetch-Site": "cross-site"}, 403),
     ({"Origin": "http://localhost"}, 201),
     ({"Origin": "HTTP://LOCALHOST:80"}, 201),
     ({"Sec-Fetch-Site": "same-origin"}, 201),
+    ({"Origin": "null", "Sec-Fetch-Site": "same-origin"}, 201),  # a no-referrer page's form
+    ({"Origin": "null"}, 201),  # it says nothing: the CSRF token decides
     ({}, 201),  # no browser said where it came from: the CSRF token decides
 ])
 def test_a_cookies_change_must_come_from_this_site(web, people, headers, status):

@@ -85,17 +85,17 @@ def _check_browser_writes():
 
 
 def foreign_origin() -> str | None:
-    """Why this request comes from another site, or None. Compared with RECIPROCA_PUBLIC_URL,
-    or with the address the request was sent to when that is not set."""
-    origin = request.headers.get("Origin")
-    if origin is not None:
-        expected = _origin(current_app.config["PUBLIC_URL"] or request.host_url)
-        if _origin(origin) is None or _origin(origin) != expected:
-            return f"changes are accepted only from {expected}"
-        return None
+    """Why this request comes from another site, or None. `Sec-Fetch-Site` decides when the
+    browser sends it; otherwise `Origin` is compared with RECIPROCA_PUBLIC_URL (or the address
+    the request was sent to). An `Origin` of "null" (sent, for instance, under this app's
+    no-referrer policy) says nothing, so then only the CSRF token decides."""
     site = request.headers.get("Sec-Fetch-Site")
-    if site is not None and site != "same-origin":
-        return "changes are accepted only from this site's own pages"
+    if site is not None:
+        return None if site == "same-origin" else "changes are accepted only from this site"
+    origin = request.headers.get("Origin", "null")
+    expected = _origin(current_app.config["PUBLIC_URL"] or request.host_url)
+    if origin != "null" and _origin(origin) != expected:
+        return f"changes are accepted only from {expected}"
     return None
 
 
