@@ -236,14 +236,15 @@ class Accounts:
         person = self.person(person_id)
         if person is None:
             return False
+        pairs = "pair:%|" + re.sub(r"([!%_])", r"!\1", person["email"][:320])
         with self.db.cursor(write=True) as cursor:
             for statement in ("DELETE FROM reciproca_tokens WHERE person_id = :person_id",
                               "DELETE FROM reciproca_idempotency_keys "
                               "WHERE person_id = :person_id",
-                              "DELETE FROM reciproca_signin_failures WHERE key LIKE :pairs",
+                              "DELETE FROM reciproca_signin_failures "
+                              "WHERE key LIKE :pairs ESCAPE '!'",
                               "DELETE FROM reciproca_people WHERE person_id = :person_id"):
-                cursor.execute(self.db.sql(statement), {  # pair keys end with the email
-                    "person_id": person_id, "pairs": f"pair:%|{person['email'][:320]}"})
+                cursor.execute(self.db.sql(statement), {"person_id": person_id, "pairs": pairs})
         return True
 
     def names(self, person_ids: Iterable[str]) -> dict[str, str]:
