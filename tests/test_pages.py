@@ -221,6 +221,20 @@ def test_meeting_mode_shows_a_qr_code_and_lets_the_chair_record_a_vote_given_in_
     assert "(Lo registró en la reunión Ana.)" in page(client, f"/groups/{group_id}")
     bea = browser(web, people["bea"])
     assert "Toma de notas" not in page(bea, f"/groups/{group_id}/meeting")
+    bea_html = page(bea, f"/groups/{group_id}/meeting")
+    assert "Mostrar el código de invitación" not in bea_html
+    refused = bea.post(f"/groups/{group_id}/meeting", data={
+        "csrf_token": csrf_of(bea_html), "category": "carer"})
+    assert refused.status_code == 403 and "/invitations/" not in refused.get_data(as_text=True)
+
+    # The chair shows an invitation's code: it opens the invitation page for that category.
+    shown = client.post(f"/groups/{group_id}/meeting", data={
+        "csrf_token": csrf_of(html), "category": "community", "proposal": proposal_id})
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "Escanea para entrar en este grupo" in text
+    secret = re.search(r"/invitations/([A-Za-z0-9_-]+)<", text).group(1)
+    offer = web.test_client().get(f"/api/invitations/{secret}").json
+    assert offer["category"] == "community"
 
 
 def test_people_outside_a_group_get_a_not_found_page(web, people, room):
@@ -360,3 +374,60 @@ def test_the_sign_in_form_refuses_an_email_the_api_refuses_on_both_databases(
             assert 'aria-invalid="true"' in refused.get_data(as_text=True)
     finally:
         web.extensions["reciproca"].close()
+
+
+def test_an_invitation_link_opens_a_page_to_join_with_or_without_an_account(web, people, room):
+    group_id, _ = room
+    api, ana = web.test_client(), people["ana"]
+
+    def invitation(category="carer"):
+        made = api.post(f"/api/groups/{group_id}/invitations", headers=ana["auth"],
+                        json={"category": category})
+        assert made.status_code == 201
+        return made.json["url"].rsplit("/", 1)[1]
+
+    secret = invitation()
+    newcomer = web.test_client()
+    newcomer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    html = page(newcomer, f"/invitations/{secret}")
+    assert "Te invitan a entrar en «Mesa &lt;i&gt;de&lt;/i&gt; salud»" in html
+    assert "Participarías como familiar o persona cuidadora" in html and 'name="password"' in html
+    form = {"csrf_token": csrf_of(html), "name": "Dolores", "email": "dolores@example.org"}
+    short = newcomer.post(f"/invitations/{secret}", data={**form, "password": "corta"})
+    assert short.status_code == 422 and "12" in short.get_data(as_text=True)
+    assert web.extensions["reciproca"].accounts.person_by_email("dolores@example.org") is None
+    joined = newcomer.post(f"/invitations/{secret}", data={**form, "password": PASSWORD + "!"})
+    assert joined.status_code == 303 and joined.headers["Location"] == f"/groups/{group_id}"
+    assert "Dolores" in page(newcomer, f"/groups/{group_id}")  # signed in, and a member
+
+    used = web.test_client().get(f"/invitations/{secret}")
+    assert used.status_code == 410 and "no funciona" in used.get_data(as_text=True)
+    assert web.test_client().get(f"/invitations/{secret[:-4]}AAAA").status_code in (404, 410)
+
+    carla = browser(web, people["carla"])  # signed in already: one button joins
+    second = invitation("community")
+    html = page(carla, f"/invitations/{second}")
+    assert "Has entrado como Carla" in html and 'name="password"' not in html
+    assert carla.post(f"/invitations/{second}",
+                      data={"csrf_token": csrf_of(html)}).status_code == 303
+    members = api.get(f"/api/groups/{group_id}", headers=ana["auth"]).json["members"]
+    assert {m["name"] for m in members} >= {"Dolores", "Carla"}
+
+
+def test_a_password_reset_link_opens_a_page_that_sets_the_new_password_once(web, people):
+    accounts = web.extensions["reciproca"].accounts
+    secret = accounts.create_reset(people["bea"]["id"], timedelta(hours=1))
+    client = web.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    html = page(client, f"/password-reset/{secret}")
+    assert "Elige una contraseña nueva" in html
+    short = client.post(f"/password-reset/{secret}", data={"csrf_token": csrf_of(html),
+                                                           "password": "corta"})
+    assert short.status_code == 422 and "12" in short.get_data(as_text=True)
+    done = client.post(f"/password-reset/{secret}", data={"csrf_token": csrf_of(html),
+                                                          "password": "una frase nueva y larga"})
+    assert done.status_code == 303 and done.headers["Location"] == "/signin"
+    assert accounts.sign_in(people["bea"]["email"], "una frase nueva y larga", "127.0.0.1")
+    again = client.post(f"/password-reset/{secret}", data={"csrf_token": csrf_of(html),
+                                                           "password": "otra frase más larga"})
+    assert again.status_code == 410

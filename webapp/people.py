@@ -87,14 +87,19 @@ def _inviting_group(group_id: str) -> str:
 
 @people.post("/groups/<group_id>/invitations")
 def invite(group_id: str):
+    return jsonify(schemas.InvitationWritten().dump(
+        create_invitation(group_id, _body(schemas.InvitationIn)))), 201
+
+
+def create_invitation(group_id: str, data: dict) -> dict:
+    """A new invitation by the caller (a chair or facilitator): its id, expiry and link. The API
+    and meeting mode's QR code both invite this way."""
     person_id = _inviting_group(group_id)
-    data = _body(schemas.InvitationIn)
     created = services().invitations.create(
         group_id=group_id, invited_by=person_id, category=data["category"], role=data["role"],
         note=data.get("note"), days=data["expires_in_days"])
-    return jsonify(schemas.InvitationWritten().dump({
-        "id": created["invitation_id"], "expires_at": created["expires"],
-        "url": invitation_link(_base_url(), created["secret"])})), 201
+    return {"id": created["invitation_id"], "expires_at": created["expires"],
+            "url": invitation_link(_base_url(), created["secret"])}
 
 
 @people.get("/groups/<group_id>/invitations")
@@ -117,22 +122,33 @@ def withdraw_invitation(group_id: str, invitation_id: str):
 @people.get("/invitations/<secret>")
 def invitation(secret: str):
     """What the link offers, to anyone holding it: signing in is not needed to look."""
+    return jsonify(schemas.InvitationPreview().dump(invitation_offer(secret)))
+
+
+def invitation_offer(secret: str) -> dict:
+    """The group's name and purpose, the category and role offered, the expiry; nothing else."""
     found = services().invitations.find(secret)
     group = services().app.group(found["group_id"])
     texts = services().app.texts
-    return jsonify(schemas.InvitationPreview().dump({
-        "group_name": texts.text(group.name), "group_purpose": texts.text(group.purpose),
-        "category": found["category"], "role": found["role"],
-        "expires_at": found["expires"]}))
+    return {"group_name": texts.text(group.name), "group_purpose": texts.text(group.purpose),
+            "category": found["category"], "role": found["role"],
+            "expires_at": found["expires"]}
 
 
 @people.post("/invitations/<secret>/accept")
 def accept(secret: str):
-    """Join at once when signed in; otherwise create the account and join in one step. The
-    invitation is claimed first (single use) and given back if the join is refused; an account
-    made for a refused join is removed again."""
     person = current_person()
-    new = _body(schemas.EmptyIn if person else schemas.NewAccountIn)
+    done, group_id = join_by_link(secret, person,
+                                  _body(schemas.EmptyIn if person else schemas.NewAccountIn))
+    return jsonify(schemas.Joined().dump({"member_id": done.id, "group_id": group_id,
+                                          "position": done.position})), 201
+
+
+def join_by_link(secret: str, person: dict | None, new: dict) -> tuple:
+    """Join at once when signed in; otherwise create the account (`new`: name, email,
+    password) and join in one step. The invitation is claimed first (single use) and given back
+    if the join is refused; an account made for a refused join is removed again. The API and the
+    invitation page both join this way."""
     found = services().invitations.claim(secret)
     created = None
     try:
@@ -148,8 +164,7 @@ def accept(secret: str):
         services().invitations.release(found["invitation_id"])
         raise
     services().invitations.used_by(found["invitation_id"], person["person_id"])
-    return jsonify(schemas.Joined().dump({"member_id": done.id, "group_id": found["group_id"],
-                                          "position": done.position})), 201
+    return done, found["group_id"]
 
 
 # Passwords ----------------------------------------------------------------------------------

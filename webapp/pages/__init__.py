@@ -9,4 +9,5 @@ from flask import Blueprint
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/static")
 
-from webapp.pages import account, figures, group, helpers, meeting  # noqa: E402,F401  (routes)
+from webapp.pages import (  # noqa: E402,F401  (routes)
+    account, figures, group, helpers, links, meeting)

@@ -10,10 +10,15 @@ import segno
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
+from marshmallow import ValidationError
 
+from domain.errors import DomainError
 from webapp.pages import pages
-from webapp.pages.common import signed_in
+from webapp.pages.common import check_csrf, failure, signed_in
 from webapp.pages.reading import Room
+from webapp.people import create_invitation
+from webapp.schemas import InvitationIn
+from webapp.services import status_of
 
 
 def qr_svg(url: str, title: str) -> Markup:
@@ -23,13 +28,25 @@ def qr_svg(url: str, title: str) -> Markup:
                                   light="#ffffff", border=2))
 
 
-@pages.get("/groups/<group_id>/meeting")
+@pages.route("/groups/<group_id>/meeting", methods=["GET", "POST"])
 def meeting_page(group_id: str):
+    """A chair or facilitator may show an invitation's QR code (a POST makes a new one, so the
+    secret is never in an address); otherwise the code opens the sign-in page."""
     room = Room(group_id, signed_in())
     open_ = room.open_proposals()
-    chosen = request.args.get("proposal")
+    chosen = request.values.get("proposal")
     current = next((p for p in open_ if p["id"] == chosen), open_[0] if open_ else None)
-    join = url_for("pages.sign_in", _external=True)
+    join, title, errors = url_for("pages.sign_in", _external=True), _("Scan to open Reciproca"), {}
+    status = 200
+    if request.method == "POST":
+        check_csrf()
+        try:
+            join = create_invitation(group_id, InvitationIn().load(
+                {"category": request.form.get("category", "")}))["url"]
+            title = _("Scan to join this group")
+        except (ValidationError, DomainError) as error:
+            errors, status = failure(error), status_of(error)
     return render_template("meeting.html", room=room, current=current, others=open_,
-                           join_url=join, qr=qr_svg(join, _("Scan to open Reciproca")),
-                           entries=room.entries(newest=5))
+                           join_url=join, qr=qr_svg(join, title), invited=not errors and
+                           request.method == "POST", errors=errors,
+                           entries=room.entries(newest=5)), status
