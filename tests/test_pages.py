@@ -431,3 +431,17 @@ def test_a_password_reset_link_opens_a_page_that_sets_the_new_password_once(web,
     again = client.post(f"/password-reset/{secret}", data={"csrf_token": csrf_of(html),
                                                            "password": "otra frase más larga"})
     assert again.status_code == 410
+
+
+def test_the_group_page_offers_the_report_and_the_exports_to_download(web, people, room):
+    group_id, _ = room
+    client = browser(web, people["bea"])
+    html = page(client, f"/groups/{group_id}")
+    links = re.findall(r'href="(/api/groups/[^"]+/(?:export|report)[^"]*)" download', html)
+    assert len(links) == 4
+    for link in links:
+        got = client.get(link.replace("&amp;", "&"))
+        assert got.status_code == 200, link
+        assert "attachment" in got.headers["Content-Disposition"]
+    decisions = client.get(f"/api/groups/{group_id}/export?format=csv&table=decisions")
+    assert decisions.data.startswith("\ufeff".encode())  # opens cleanly in spreadsheets

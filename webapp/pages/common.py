@@ -93,7 +93,7 @@ def text_of(texts: dict, ref: dict | None) -> str:
     if ref is None:
         return ""
     found = texts.get(ref["text_id"])
-    return _("(text erased)") if found is None else found
+    return _("[redacted]") if found is None else found
 
 
 FIELD_MESSAGES = {

@@ -50,7 +50,7 @@ class Room:
 
     @property
     def name(self) -> str:
-        return self.texts.get(self.group.name["text_id"]) or _("(text erased)")
+        return self.texts.get(self.group.name["text_id"]) or _("[redacted]")
 
     @property
     def purpose(self) -> str:
@@ -112,7 +112,7 @@ class Room:
     def _comments(self, view: dict) -> list[dict]:
         """Comments in order, each with its replies (one level)."""
         shown = [{"id": c["id"], "author": self.names.person(c["author"]),
-                  "body": self.texts.get(c["body"]["text_id"]) or _("(text erased)"),
+                  "body": self.texts.get(c["body"]["text_id"]) or _("[redacted]"),
                   "when": when(c["time"]), "reply_to": c["reply_to"], "replies": []}
                  for c in view.get("comments", [])]
         by_id = {c["id"]: c for c in shown}
