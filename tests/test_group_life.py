@@ -394,6 +394,9 @@ BAD = [
     ("POST", "/api/invitations/{invitation}/accept", {"name": "", "email": "eva",
                                                       "password": PASSWORD, "role": "chair"},
      {"name", "email", "role"}),
+    ("POST", "/api/invitations/{invitation}/accept", {"name": "\u200b\u200b", "email":
+                                                      "eva@example.org", "password": PASSWORD},
+     {"name"}),
     ("GET", "/api/groups?limit=0&cursor=%21%21", None, {"limit", "cursor"}),
     ("GET", "/api/groups?limit=501&colour=red", None, {"limit", "colour"}),
     ("GET", "/api/me?after=-1", None, {"after"}),

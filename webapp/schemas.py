@@ -291,7 +291,7 @@ class InvitationIn(Strict):
 class NewAccountIn(Strict):
     """Accepting an invitation without an account: the account is created as they join."""
 
-    name = fields.String(required=True, validate=validate.Length(1, 120))
+    name = Text(required=True, validate=validate.Length(1, 120))
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(1, 1024))
 
