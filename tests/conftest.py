@@ -5,12 +5,14 @@ unless RECIPROCA_REQUIRE_POSTGRES is set (as CI does): then they fail.
 """
 
 import os
+import threading
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from hypothesis import settings
+from werkzeug.serving import make_server
 
 from webapp.app import create_app
 from webapp.storage import close, initialise, open_application
@@ -139,6 +141,19 @@ def web(sqlite_url, monkeypatch):
     flask_app = create_app({"SECRET_KEY": "test-" + "k" * 40, "READ_WAIT_SECONDS": 0.5})
     yield flask_app
     flask_app.extensions["reciproca"].close()
+
+
+@pytest.fixture
+def served(web):
+    """The app on a real threaded HTTP server bound to a free loopback port; its sockets are
+    closed and the server stopped afterwards."""
+    server = make_server("127.0.0.1", 0, web, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    web.extensions["reciproca_live"].close_all()
+    server.shutdown()
+    thread.join()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import threading
 
 import pytest
 from simple_websocket import ConnectionError as Refused
-from werkzeug.serving import make_server
 from wsproto.frame_protocol import CloseReason
 
 from conftest import PASSWORD
@@ -19,18 +18,6 @@ from webapp.live import hub as hub_module
 from webapp.live.socket import send_all
 
 MAJORITY = {"rule": "majority", "quorum": "1/2"}
-
-
-@pytest.fixture
-def served(web):
-    """The app on a real threaded HTTP server bound to a free loopback port."""
-    server = make_server("127.0.0.1", 0, web, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    web.extensions["reciproca_live"].close_all()
-    server.shutdown()
-    thread.join()
 
 
 @pytest.fixture
