@@ -7,8 +7,8 @@ import pytest
 
 from domain.errors import NotFound
 from tests.test_accounts import (  # noqa: F401 - fixtures shared with the accounts tests
-    HERE, PASSWORD, accounts, cli_store, clock, db, rows, run)
-from webapp.accounts import AccountError, Accounts, LinkGone, SignInRefused
+    HERE, PASSWORD, accounts, cli_store, clock, db, refused, rows, run, throttled)
+from webapp.accounts import AccountError, Accounts, LinkGone, SignInRefused, SignInThrottled
 from webapp.invitations import Invitations
 
 NEW_PASSWORD = "another long passphrase"
@@ -23,17 +23,34 @@ def test_changing_the_password_checks_the_current_one_and_ends_every_session(acc
     ana = accounts.add_person("ana@example.org", "Ana", PASSWORD)
     generation = accounts.session_generation(ana)
     with pytest.raises(AccountError) as wrong:
-        accounts.change_password(ana, "not the password", NEW_PASSWORD)
+        accounts.change_password(ana, "not the password", NEW_PASSWORD, HERE)
     assert wrong.value.field == "current_password"
     with pytest.raises(AccountError) as short:
-        accounts.change_password(ana, PASSWORD, "short")
+        accounts.change_password(ana, PASSWORD, "short", HERE)
     assert short.value.field == "new_password"
     assert accounts.session_generation(ana) == generation  # nothing changed yet
-    assert accounts.change_password(ana, PASSWORD, NEW_PASSWORD) == generation + 1
+    assert accounts.change_password(ana, PASSWORD, NEW_PASSWORD, HERE) == generation + 1
     with pytest.raises(SignInRefused):
         accounts.sign_in("ana@example.org", PASSWORD, HERE)
     assert accounts.sign_in("ana@example.org", NEW_PASSWORD, HERE)["person_id"] == ana
 
+
+
+def test_guessing_the_current_password_is_throttled_like_a_sign_in(accounts, clock):
+    """A stolen session must not try passwords faster than the sign-in form allows: guesses at
+    the current password and at sign-in count together, per account and address."""
+    ana = accounts.add_person("ana@example.org", "Ana", PASSWORD)
+    for attempt in range(3):
+        with pytest.raises(AccountError):
+            accounts.change_password(ana, f"guess {attempt}", NEW_PASSWORD, HERE)
+    for attempt in range(2):
+        refused(accounts, "ana@example.org", f"sign-in guess {attempt}")
+    with pytest.raises(SignInThrottled):  # even the right password, until the delay passes
+        accounts.change_password(ana, PASSWORD, NEW_PASSWORD, HERE)
+    assert throttled(accounts, "ana@example.org", PASSWORD) >= 1
+    clock.advance(3600)
+    assert accounts.change_password(ana, PASSWORD, NEW_PASSWORD, HERE)
+    assert accounts.sign_in("ana@example.org", NEW_PASSWORD, HERE)["person_id"] == ana
 
 def test_a_reset_link_works_once_before_it_expires_and_only_its_digest_is_kept(
         accounts, db, clock):

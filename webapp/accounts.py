@@ -287,16 +287,19 @@ class Accounts:
 
     # Passwords
 
-    def change_password(self, person_id: str, current: str, new: str) -> int:
+    def change_password(self, person_id: str, current: str, new: str,
+                        address: str | None) -> int:
         """Set a new password after checking the current one; every session ends. Returns the
-        new session generation (for the caller's own session to carry on)."""
-        with self.db.cursor() as cursor:
-            cursor.execute(self.db.sql(
-                "SELECT password_hash FROM reciproca_people WHERE person_id = :person_id"),
-                {"person_id": person_id})
-            row = cursor.fetchone()
-        if row is None or not self._verify(row["password_hash"], current):
-            raise AccountError("the current password is wrong", "current_password")
+        new session generation (for the caller's own session to carry on). The check is
+        throttled like a sign-in (SignInThrottled), so a stolen session cannot guess the
+        password faster than the sign-in form allows."""
+        person = self.person(person_id)
+        try:
+            self._verified(person["email"] if person else "", current, address)
+        except SignInThrottled:
+            raise
+        except SignInRefused:
+            raise AccountError("the current password is wrong", "current_password") from None
         return self._set_password(person_id, new, "new_password")
 
     def create_reset(self, person_id: str, valid_for: timedelta) -> str:
@@ -365,6 +368,12 @@ class Accounts:
     def sign_in(self, email: str, password: str, address: str | None) -> dict:
         """The person, when email and password match; else SignInRefused or SignInThrottled
         (or HashingBusy when every hashing slot stayed taken: nothing was charged)."""
+        return self._as_person(self._verified(email, password, address))
+
+    def _verified(self, email: str, password: str, address: str | None) -> dict:
+        """The account's row when email and password match. Every check of a password (a
+        sign-in, a password change) is charged to the same throttle, so guesses cost the same
+        wherever they are made; a success clears the account's counter."""
         email = normalise_email(email)
         pair, place = throttle_keys(email, address)
         password = normalised(password) if isinstance(password, str) else ""
@@ -390,7 +399,7 @@ class Accounts:
                     "UPDATE reciproca_people SET password_hash = :hash "
                     "WHERE person_id = :person_id AND password_hash = :old"),
                     {"hash": rehashed, "person_id": row["person_id"], "old": stored})
-        return self._as_person(row)
+        return row
 
     def end_sessions(self, person_id: str) -> int | None:
         """Invalidate every session of the account; its new session generation."""

@@ -102,6 +102,8 @@ def _request_id() -> None:
 
 
 def _security_headers(response):
+    if response.status_code == 204:  # no content, so no content type (Flask's default is HTML)
+        response.headers.pop("Content-Type", None)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"

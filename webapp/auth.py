@@ -16,7 +16,6 @@ from flask import Blueprint, abort, current_app, g, jsonify, request, session
 
 from webapp.accounts import SignInRefused, SignInThrottled
 from webapp.inputs import json_body
-from webapp.passwords import HashingBusy
 from webapp.schemas import PersonOut, SignInIn
 from webapp.services import error_response, services
 
@@ -119,14 +118,10 @@ def sign_in():
     try:
         person = services().accounts.sign_in(data["email"], data["password"],
                                              request.remote_addr or "unknown")
-    except SignInThrottled as throttled:
-        return error_response(429, {"_": ["too many failed sign-ins; try again later"]},
-                              **{"Retry-After": str(throttled.retry_after_seconds)})
+    except SignInThrottled:
+        raise  # 429, as every throttled password check (services.handle_error)
     except SignInRefused as refused:
         return error_response(401, {"_": [str(refused)]})
-    except HashingBusy as busy:
-        return error_response(503, {"_": ["too many sign-ins at once; try again in a moment"]},
-                              **{"Retry-After": str(busy.retry_after)})
     session.clear()  # a new session at every sign-in
     session.update(person_id=person["person_id"], generation=person["session_generation"],
                    csrf=secrets.token_urlsafe(32))

@@ -175,7 +175,8 @@ def change_password():
     person = require_person()
     data = _body(schemas.PasswordChangeIn)
     generation = services().accounts.change_password(
-        person["person_id"], data["current_password"], data["new_password"])
+        person["person_id"], data["current_password"], data["new_password"],
+        request.remote_addr or "unknown")
     if session.get("person_id") == person["person_id"]:
         session["generation"] = generation
     return "", 204

@@ -26,10 +26,11 @@ from projections.fold import StaleViews
 from projections.level import InvalidThresholds
 from projections.runner import Runner
 from webapp import storage
-from webapp.accounts import Accounts, LinkGone
+from webapp.accounts import Accounts, LinkGone, SignInThrottled
 from webapp.i18n import translated
 from webapp.invitations import Invitations
 from webapp.mail import Outbox, log_transport, smtp_transport
+from webapp.passwords import HashingBusy
 from webapp.sql import Database
 
 log = logging.getLogger("reciproca")
@@ -122,6 +123,12 @@ def handle_error(error: Exception):
         status = status_of(error)
         field = error.field if status == 422 else "_"
         return error_response(status, {field or "_": [error.message]})
+    if isinstance(error, SignInThrottled):  # a sign-in, or a password change's current password
+        return error_response(429, {"_": ["too many wrong passwords; try again later"]},
+                              **{"Retry-After": str(error.retry_after_seconds)})
+    if isinstance(error, HashingBusy):
+        return error_response(503, {"_": ["too many password checks at once; try again in a "
+                                          "moment"]}, **{"Retry-After": str(error.retry_after)})
     if isinstance(error, HTTPException):
         field = getattr(error, "field", "_")
         return error_response(error.code or 500, {field: [error.description or error.name]})
