@@ -1,6 +1,7 @@
 """Spanish and English are complete: every string the pages and the API can show has a Spanish
 translation with the same placeholders, and API errors answer in the language asked for."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -55,3 +56,77 @@ def test_api_errors_answer_in_the_language_asked_for(web, people):
     signed_out = client.get("/api/groups/x", headers={"Accept-Language": "es"}).json["errors"]
     assert signed_out["_"] == ["entra con tu cuenta, o envía un token de la API en la cabecera "
                                "Authorization"]
+
+
+# Every error message the API, the pages and the socket can give, read from the code itself: the
+# first argument of each domain or account error, the message of each ValidationError, abort()
+# and error_response(), and the reasons password_problem() returns. A placeholder of an f-string
+# becomes "1" (a module's text constant becomes its text).
+OPERATOR_FILES = {"webapp/cli.py", "webapp/audit_cli.py", "domain/settings.py"}  # the terminal's
+MESSAGE_AT = {"abort": 1, "error_response": 1, "ValidationError": 0, **{name: 0 for name in (
+    "DomainError", "InvalidValue", "NotFound", "NotAMember", "UnknownMember", "NotAllowed",
+    "AlreadyMember", "LastChair", "ProposalClosed", "AmendmentTooLate", "ConcurrencyConflict",
+    "AccountError", "LinkGone")}}
+MESSAGE_FUNCTIONS = {"password_problem"}
+SAMPLES = {  # a placeholder "1" cannot stand for: the message as it really reads
+    "closes_at must be between 1 and 1 from now (1)":
+        "closes_at must be between 10 minutes and 90 days from now (2026-12-01T18:00:00+00:00)",
+}
+
+
+def _texts(node, constants: dict) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return ["".join(part.value if isinstance(part, ast.Constant) else
+                        (constants.get(getattr(part.value, "id", None)) or "1")
+                        for part in node.values)]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [text for item in node.elts for text in _texts(item, constants)]
+    if isinstance(node, ast.Dict):
+        return [text for item in node.values for text in _texts(item, constants)]
+    return []
+
+
+def _name(call: ast.Call) -> str | None:
+    return getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+
+
+def error_messages() -> set[str]:
+    found = set()
+    for path in sorted([*ROOT.glob("webapp/**/*.py"), *ROOT.glob("domain/*.py")]):
+        if str(path.relative_to(ROOT)) in OPERATOR_FILES:
+            continue
+        tree = ast.parse(path.read_text())
+        constants = {target.id: text for node in tree.body if isinstance(node, ast.Assign)
+                     for target in node.targets if isinstance(target, ast.Name)
+                     for text in _texts(node.value, {})[:1]}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and len(node.args) > MESSAGE_AT.get(_name(node), 99):
+                found.update(_texts(node.args[MESSAGE_AT[_name(node)]], constants))
+            if isinstance(node, ast.FunctionDef) and node.name in MESSAGE_FUNCTIONS:
+                found.update(text for inner in ast.walk(node) if isinstance(inner, ast.Return)
+                             and inner.value is not None
+                             for text in _texts(inner.value, constants))
+    return {SAMPLES.get(m, m) for m in found if not m.startswith("RECIPROCA_")}
+
+
+def test_every_error_message_the_code_can_raise_has_a_spanish_translation(web):
+    from webapp.i18n import translated
+
+    messages = error_messages()
+    assert "the current password is wrong" in messages  # the reader finds what it should
+    assert "the password is too common: choose another, such as a phrase of a few words" \
+        in messages
+    assert "no checkpoint has been signed yet" in messages  # the ledger's API
+    with web.test_request_context():
+        untranslated = sorted(m for m in messages if translated(m, "es") == m)
+    assert untranslated == []
+
+
+def test_the_catalogue_defines_each_message_once():
+    """Two engineers adding the same message would make gettext's msgfmt refuse the file."""
+    blocks = CATALOG.read_text().split("\n\n")
+    ids = ["".join(re.findall(r'"(.*)"', found.group(1))) for found in
+           (re.search(r'^msgid ((?:".*"\n?)+)', block, re.M) for block in blocks) if found]
+    assert [i for i in set(ids) if ids.count(i) > 1] == []

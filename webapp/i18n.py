@@ -313,6 +313,72 @@ ERRORS = [(re.compile(pattern), text) for pattern, text in [
      _l('mail is not configured on this server; ask its operator for a reset link')),
     ('not a cursor this API gave',
      _l('not a cursor this API gave')),
+    # Found by tests/test_i18n.py, which reads every error message the code can raise
+    (r"the change kept conflicting with others after (?P<n>\d+) attempts; try again",
+     _l("the change kept conflicting with others after %(n)s attempts; try again")),
+    (r"decision_rule must give rule, quorum and \(for a supermajority\) threshold",
+     _l("decision_rule must give rule, quorum and (for a supermajority) threshold")),
+    (r"(?P<principle>\S+) is not a principle; use (?P<choices>.+)",
+     _l("%(principle)s is not a principle; use %(choices)s")),
+    (r"an auditor of the group cannot become a member of it: an auditor stays outside the "
+     r"group it audits",
+     _l("an auditor of the group cannot become a member of it: an auditor stays outside the "
+        "group it audits")),
+    (r"a proposal's quorum may not be lower than the group's \((?P<quorum>\S+)\)",
+     _l("a proposal's quorum may not be lower than the group's (%(quorum)s)")),
+    (r"the proposal is not open past a deadline", _l("the proposal is not open past a deadline")),
+    (r"(?P<field>\S+) must be a fraction such as '2/3' or '0\.5' \(a/b of at most "
+     r"(?P<digits>\d+) digits each, or a decimal with at most (?P<places>\d+) places; no sign, "
+     r"no exponent\)",
+     _l("%(field)s must be a fraction such as '2/3' or '0.5' (a/b of at most %(digits)s digits "
+        "each, or a decimal with at most %(places)s places; no sign, no exponent)")),
+    (r"(?P<field>\S+) must not divide by zero", _l("%(field)s must not divide by zero")),
+    (r"text_id must be a text's id \(a UUID\), not (?P<value>.+)",
+     _l("text_id must be a text's id (a UUID), not %(value)s")),
+    (r"could not create a token; try again", _l("could not create a token; try again")),
+    (r"there is no account with this id", _l("there is no account with this id")),
+    (r"give either since or cursor", _l("give either since or cursor")),
+    (r"differs from the as_of the cursor continues",
+     _l("differs from the as_of the cursor continues")),
+    (r"too many sign-ins at once; try again in a moment",
+     _l("too many sign-ins at once; try again in a moment")),
+    (r"no event of any group cites the text (?P<id>\S+)",
+     _l("no event of any group cites the text %(id)s")),
+    (r"the text (?P<id>\S+) is already redacted", _l("the text %(id)s is already redacted")),
+    (r"(?P<field>\w+) must be one of (?P<choices>.+)",
+     _l("%(field)s must be one of %(choices)s")),
+    (r"this server signs no checkpoints \(no signing key is configured\)",
+     _l("this server signs no checkpoints (no signing key is configured)")),
+    (r"no checkpoint has been signed yet", _l("no checkpoint has been signed yet")),
+    (r"no event is stored at position (?P<position>\d+)",
+     _l("no event is stored at position %(position)s")),
+    (r"the group has no events up to position (?P<position>\d+)",
+     _l("the group has no events up to position %(position)s")),
+    (r"a message is a JSON object with a type", _l("a message is a JSON object with a type")),
+    (r"at most (?P<high>\d+) characters", _l("at most %(high)s characters")),
+    (r"not a command this socket accepts", _l("not a command this socket accepts")),
+    (r"this socket follows another group", _l("this socket follows another group")),
+    (r"this origin may not open the socket", _l("this origin may not open the socket")),
+    (r"a log position: a whole number, 0 or more",
+     _l("a log position: a whole number, 0 or more")),
+    (r"mail is not configured on this server \(RECIPROCA_SMTP_URL\)",
+     _l("mail is not configured on this server (RECIPROCA_SMTP_URL)")),
+    (r"the figures are unavailable until the server's operator fixes its set-up; try again later",
+     _l("the figures are unavailable until the server's operator fixes its set-up; try again "
+        "later")),
+    (r"(?P<busy>.+) and has not reached position (?P<position>\d+) within (?P<seconds>\d+) s; "
+     r"try again shortly",
+     _l("%(busy)s and has not reached position %(position)s within %(seconds)s s; try again "
+        "shortly")),
+    (r"the password must be text", _l("the password must be text")),
+    (r"the password must be text \(it holds an invalid character\)",
+     _l("the password must be text (it holds an invalid character)")),
+    (r"the password must have at most (?P<high>\d+) characters",
+     _l("the password must have at most %(high)s characters")),
+    (r"the password is too predictable: a passphrase of a few words is easy to remember",
+     _l("the password is too predictable: a passphrase of a few words is easy to remember")),
+    (r"the password is too common: choose another, such as a phrase of a few words",
+     _l("the password is too common: choose another, such as a phrase of a few words")),
 ]]
 
 
@@ -327,9 +393,10 @@ def api_language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
-def translated(message: str) -> str:
-    """One error message in the caller's language; unknown messages stay as they are."""
-    language = api_language()
+def translated(message: str, language: str | None = None) -> str:
+    """One error message in `language` (by default the API caller's); unknown messages stay
+    as they are."""
+    language = language or api_language()
     if language == "en":
         return message
     with force_locale(language):

@@ -8,11 +8,12 @@ from fractions import Fraction
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, jsonify, redirect, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from marshmallow import ValidationError
 
 from domain import errors
 from projections.record import cited_texts as text_ids
+from webapp import i18n
 from webapp.auth import current_person
 from webapp.services import services, status_of
 
@@ -116,7 +117,7 @@ def failure(error: Exception) -> dict[str, list[str]]:
                                                     "Please try again.")),
              (errors.NotFound, lambda: _("This no longer exists.")),
              (errors.DomainError, lambda: _("This could not be done: %(why)s",
-                                            why=error.message))]
+                                            why=_translated(error.message)))]
     message = next(text() for kind, text in kinds if isinstance(error, kind))
     return {getattr(error, "field", None) or "_": [message]}
 
@@ -129,8 +130,9 @@ def _leaves(found) -> list[str]:
 
 
 def _translated(message) -> str:
+    """A schema's or the domain's message in the page's language (the API's catalogue)."""
     found = FIELD_MESSAGES.get(str(message))
-    return found() if found else str(message)
+    return found() if found else i18n.translated(str(message), str(get_locale()))
 
 
 def answer(done_message: str, target: str, *, position: int | None = None):

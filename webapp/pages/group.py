@@ -87,7 +87,7 @@ def _votes(room: Room, history: list[dict]) -> list[dict]:
             for voter, votes in by_voter.items()]
 
 
-def _command(name: str, group_id: str, payload: dict, done_message: str, page=None):
+def form_command(name: str, group_id: str, payload: dict, done_message: str, page=None):
     """Run one command through the dispatcher the API uses (same schema, same permission);
     on refusal show the page again (the group's, unless `page` says) with the errors beside
     the fields and what was typed."""
@@ -103,14 +103,14 @@ def _command(name: str, group_id: str, payload: dict, done_message: str, page=No
     return answer(done_message, target, position=done["position"])
 
 
-def _given(*keys: str) -> dict:
+def form_fields(*keys: str) -> dict:
     """The form's non-empty fields among `keys` (an empty optional field means "not given")."""
     return {key: request.form[key] for key in keys if request.form.get(key)}
 
 
 @pages.post("/groups/<group_id>/proposals")
 def table_proposal(group_id: str):
-    payload = {**_given("title", "body", "scope"), "group_id": group_id}
+    payload = {**form_fields("title", "body", "scope"), "group_id": group_id}
     rule = request.form.get("rule")
     if rule:
         payload["rule"] = {"rule": rule, "quorum": request.form.get("quorum") or "1/2"}
@@ -118,7 +118,7 @@ def table_proposal(group_id: str):
             payload["rule"]["threshold"] = request.form.get("threshold") or "2/3"
     if request.form.get("closes_at"):
         payload["closes_at"] = _local_time(request.form["closes_at"])
-    return _command("table_proposal", group_id, payload, _("Your proposal was tabled."))
+    return form_command("table_proposal", group_id, payload, _("Your proposal was tabled."))
 
 
 def _local_time(value: str) -> str:
@@ -135,21 +135,21 @@ def _local_time(value: str) -> str:
 
 @pages.post("/proposals/<proposal_id>/comment")
 def comment(proposal_id: str):
-    payload = {**_given("body", "reply_to"), "proposal_id": proposal_id}
-    return _command("comment", _group_of(proposal_id), payload, _("Your comment was added."),
-                    page=partial(proposal_page, proposal_id))
+    payload = {**form_fields("body", "reply_to"), "proposal_id": proposal_id}
+    return form_command("comment", _group_of(proposal_id), payload,
+                        _("Your comment was added."), page=partial(proposal_page, proposal_id))
 
 
 @pages.post("/proposals/<proposal_id>/vote")
 def vote(proposal_id: str):
-    payload = {**_given("position", "reason", "voter_id"), "proposal_id": proposal_id}
-    return _command("vote", _group_of(proposal_id), payload, _("Your vote was recorded."))
+    payload = {**form_fields("position", "reason", "voter_id"), "proposal_id": proposal_id}
+    return form_command("vote", _group_of(proposal_id), payload, _("Your vote was recorded."))
 
 
 @pages.post("/proposals/<proposal_id>/close")
 def close(proposal_id: str):
-    return _command("close_proposal", _group_of(proposal_id), {"proposal_id": proposal_id},
-                    _("The proposal was closed."))
+    return form_command("close_proposal", _group_of(proposal_id),
+                        {"proposal_id": proposal_id}, _("The proposal was closed."))
 
 
 @pages.post("/groups/<group_id>/contributions")
@@ -159,13 +159,14 @@ def contribute(group_id: str):
     if kind == "reflection":
         payload["scores"] = {p: _score(request.form[f"score_{p}"]) for p in PRINCIPLES
                              if request.form.get(f"score_{p}")}
-        payload.update(_given("comment"))
+        payload.update(form_fields("comment"))
     else:
-        payload.update(_given("description", *(["to_member_id"] if kind == "support" else [])))
+        payload.update(form_fields("description", *(["to_member_id"] if kind == "support" else [])))
         tags = [t.strip() for t in request.form.get("tags", "").split(",") if t.strip()]
         if kind == "asset" and tags:
             payload["tags"] = tags
-    return _command("contribute", group_id, payload, _("Thank you. It is now in the record."))
+    return form_command("contribute", group_id, payload,
+                        _("Thank you. It is now in the record."))
 
 
 def _score(value: str) -> int | str:

@@ -72,6 +72,8 @@ class Room:
             return bool(roles & {"chair", "facilitator", "note_taker"})
         if what == "lead":
             return bool(roles & {"chair", "facilitator"})
+        if what == "chair":
+            return "chair" in roles
         return bool(roles)
 
     def entries(self, *, since: int = 0, newest: int | None = 50) -> list[dict]:
