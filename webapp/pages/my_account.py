@@ -1,12 +1,12 @@
 """My account: who I am signed in as, and changing my password (the current one first, then a
 new one under the same NIST rules as everywhere; every other session ends, this one carries
-on), exactly as `POST /api/me/password` does."""
+on), exactly as `POST /api/me/password` does, guesses throttled like sign-ins."""
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from webapp.accounts import AccountError
+from webapp.accounts import AccountError, SignInThrottled
 from webapp.pages import pages
 from webapp.pages.common import check_csrf, failure, signed_in
 from webapp.passwords import HashingBusy
@@ -35,9 +35,13 @@ def change_password():
     try:
         data = PasswordChangeIn().load({key: given[key] for key in FIELDS[:2]})
         generation = services().accounts.change_password(
-            person["person_id"], data["current_password"], data["new_password"])
+            person["person_id"], data["current_password"], data["new_password"],
+            request.remote_addr or "unknown")
     except (ValidationError, AccountError) as error:
         return account_page(failure(error)), status_of(error)
+    except SignInThrottled:
+        message = _("Too many attempts. Please wait a few minutes and try again.")
+        return account_page({"current_password": [message]}), 429
     except HashingBusy as busy:
         message = _("Many people are signing in right now. Please try again in a moment.")
         return account_page({"_": [message]}), 503, {"Retry-After": str(busy.retry_after)}
