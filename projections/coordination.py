@@ -7,8 +7,8 @@ dies). Whoever does not hold it never folds; it follows the views' position and 
 now and then, so a survivor takes over from a holder that died.
 
 The same object waits for news (`wait`): on PostgreSQL by LISTEN on the views channel (the holder
-NOTIFYs it in the transaction of each page) and, once holding, on the event store's channel (the
-library NOTIFYs it on every insert, from any process); on SQLite by an in-process event set when
+NOTIFYs it in the transaction of each page) and, once holding, on the event store's channel
+instead (the library NOTIFYs it on every insert, from any process, at the insert's commit); on SQLite by an in-process event set when
 this process saves, else a bounded poll.
 """
 
@@ -118,8 +118,10 @@ class AdvisoryLock:
         try:
             connection = self._connect()
             got = connection.execute("SELECT pg_try_advisory_lock(%s, %s)", LOCK_KEY).fetchone()[0]
-            if got and self.events_channel:
-                connection.execute(f'LISTEN "{self.events_channel}"')
+            if got:  # the holder's own pages need not wake it; the store's inserts must
+                connection.execute(f'UNLISTEN "{VIEWS_CHANNEL}"')
+                if self.events_channel:
+                    connection.execute(f'LISTEN "{self.events_channel}"')
         except Exception:
             self._drop()
             raise

@@ -9,6 +9,8 @@ leaving or changing category is seen with the category and roles they had.
 # Events that change who counts: every share, the peer network and the level's counts move.
 MEMBERSHIP_EVENTS = frozenset({"MemberJoined", "MemberLeft", "CategoryChanged", "RoleAssigned",
                                "RoleRevoked"})
+# Events that change a group's rows of view_people (who, category, roles, auditors, name).
+PEOPLE_EVENTS = MEMBERSHIP_EVENTS | {"Founded", "AuditorAppointed"}
 
 
 def new_membership() -> dict:

@@ -14,8 +14,9 @@ Exactly one runner folds across every process: the one holding the views' `Runne
   the holder dies.
 
 `duties` are periodic jobs that must run in exactly one process (closing proposals at their
-deadline, ledger checkpoints): callables without arguments, called after each tick by the holder
-only, each error logged and never fatal to the runner. Register them before `start()`.
+deadline, ledger checkpoints): callables without arguments, called by the holder only, after a
+tick and at most once every `interval` (so a busy log does not query for them after each
+page), each error logged and never fatal to the runner. Register them before `start()`.
 
 Queries can `wait_for` a position (read-your-writes); waiters are woken whenever the position
 changes, including when it goes back (a reset or rebuild). Listeners hear of each group's new
@@ -27,6 +28,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
 
@@ -36,7 +38,7 @@ from projections.events import event_view
 from projections.figures import figures_of
 from projections.fold import fold_event, new_group_state
 from projections.ledger import fold_ledger, new_ledger
-from projections.membership import MEMBERSHIP_EVENTS
+from projections.membership import MEMBERSHIP_EVENTS, PEOPLE_EVENTS
 from projections.record import fold_proposal
 from projections.store import PageOutOfOrder, PageWrites, ViewTables
 
@@ -48,6 +50,7 @@ FOLLOW_PAGE = 1000  # entries read per step by a follower
 SNAPSHOT_EVERY = 50  # a group's state is kept every N of its events, for time travel
 PROPOSAL_EVENTS = ("Tabled", "Amended", "Commented", "VoteCast", "Closed", "Withdrawn")
 LOCK_RETRY_SECONDS = 2.0
+KEPT_PROPOSALS = 256  # proposal views kept in memory between pages
 
 Listener = Callable[[str, list[dict], set[str]], None]
 
@@ -64,6 +67,7 @@ class Runner:
         self.duties: list[Callable[[], None]] = []
         self.lock = views.runner_lock(getattr(app.recorder, "channel_name", None))
         self._states: dict[str, dict] = {}
+        self._proposals: OrderedDict[str, dict] = OrderedDict()  # the last ones folded
         self._ledger: dict | None = None
         self._advanced = threading.Condition()
         self._stop = threading.Event()
@@ -92,8 +96,7 @@ class Runner:
         """Empty the views and fold the whole log again from its first event."""
         with self._holding():
             self.views.clear()
-            self._states.clear()
-            self._ledger = None
+            self._forget()
             self._set_position(0)
             return self.catch_up(progress, max(self.page_size, REBUILD_PAGE))
 
@@ -118,8 +121,7 @@ class Runner:
             except BaseException:
                 # Folded but perhaps not committed (or committed with an error reported, or
                 # refused as out of order): start again from what the views say they hold.
-                self._states.clear()
-                self._ledger = None
+                self._forget()
                 self._set_position(self.views.position())
                 raise
             self.position = page[-1].id
@@ -151,8 +153,7 @@ class Runner:
         except BaseException:
             self.lock.release()
             raise
-        self._states.clear()
-        self._ledger = None
+        self._forget()
         return True
 
     # Following in the background ------------------------------------------------------------
@@ -165,7 +166,7 @@ class Runner:
         self._thread.start()
 
     def _run(self, interval: float, poll: float) -> None:
-        retry_at = 0.0
+        retry_at = duties_at = 0.0
         while not self._stop.is_set():
             holding = False
             try:
@@ -176,7 +177,9 @@ class Runner:
                     holding = self.lock.held
                 if holding:
                     self.catch_up()
-                    self._run_duties()
+                    if time.monotonic() >= duties_at:
+                        duties_at = time.monotonic() + interval
+                        self._run_duties()
                 else:
                     self.follow()
                 if not self._stop.is_set():
@@ -260,11 +263,14 @@ class Runner:
             writes.rows["snapshots"].append({"group_id": group_id, "position": entry["position"],
                                              "state": json.dumps(state)})
         writes.groups[group_id] = (state, entry["position"])
+        if entry["type"] in PEOPLE_EVENTS:
+            writes.people.add(group_id)
         if entry["type"] in PROPOSAL_EVENTS:
             proposal_id = entry["aggregate_id"]
             previous = None if entry["type"] == "Tabled" else (
                 writes.proposals.get(proposal_id) or self._proposal(proposal_id))
             writes.proposals[proposal_id] = fold_proposal(previous, entry)
+            self._keep(proposal_id, writes.proposals[proposal_id])
         entries.setdefault(group_id, []).append(
             (entry, _changed(entry, folded)))
 
@@ -291,10 +297,27 @@ class Runner:
         return self._states[group_id]
 
     def _proposal(self, proposal_id: str) -> dict | None:
+        """The proposal's view as folded so far: kept in memory for the last proposals folded
+        (a vote's page then reads nothing), else read from the views."""
+        if proposal_id in self._proposals:
+            return self._proposals[proposal_id]
         rows = self.views.select(
             "SELECT state FROM view_proposals WHERE proposal_id = :proposal_id",
             proposal_id=proposal_id)
         return json.loads(rows[0]["state"]) if rows else None
+
+    def _keep(self, proposal_id: str, view: dict) -> None:
+        self._proposals[proposal_id] = view
+        self._proposals.move_to_end(proposal_id)
+        if len(self._proposals) > KEPT_PROPOSALS:
+            self._proposals.popitem(last=False)
+
+    def _forget(self) -> None:
+        """Drop what is kept in memory (folded but perhaps not committed, or stale once another
+        runner folded): it is read again from the views."""
+        self._states.clear()
+        self._proposals.clear()
+        self._ledger = None
 
     def _tell(self, entries: dict) -> None:
         for group_id, folded in entries.items():

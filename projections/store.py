@@ -3,8 +3,9 @@
 A page of folded events is written with its tracking record in ONE transaction, so the views and
 the position they have reached can never disagree, across crashes and restarts. The page commits
 only if it starts where the stored position ends (compare-and-set in that transaction): a second
-folder, or one that missed a rebuild, is refused instead of counting events twice. On PostgreSQL
-the transaction also NOTIFYs the processes that follow the views. On SQLite the
+folder, or one that missed a rebuild, is refused instead of counting events twice. Being derived,
+a page commits without waiting for the disk (`_page_transaction`). On PostgreSQL the
+transaction also NOTIFYs the processes that follow the views. On SQLite the
 views have their own file (`…-views.sqlite`), so the runner's writes never wait on the web's; on
 PostgreSQL they are tables of the same database. The SQL is written once, in a form both accept
 (named `:parameters`, rewritten for psycopg).
@@ -12,6 +13,7 @@ PostgreSQL they are tables of the same database. The SQL is written once, in a f
 
 import json
 import re
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -99,6 +101,11 @@ UPSERT_PROPOSAL = """INSERT INTO view_proposals
         closes_at = excluded.closes_at, state = excluded.state"""
 UPSERT_LEDGER = """INSERT INTO ledger_state (name, state) VALUES ('ledger', :state)
     ON CONFLICT (name) DO UPDATE SET state = excluded.state"""
+CHANGED_BY = {"view_trace": {"power_balance", "level"}, "view_series": {"power_balance", "level"},
+              "view_evidence": {"principles", "level"}}
+FIGURE_CHANGES = " UNION ".join(
+    f"SELECT DISTINCT group_id, '{table}' AS source FROM {table} "
+    "WHERE position > :after AND position <= :upto" for table in CHANGED_BY)
 INSERTS = {
     "record": "INSERT INTO view_record (group_id, seq, position, aggregate_id, entry) "
               "VALUES (:group_id, :seq, :position, :aggregate_id, :entry)",
@@ -124,6 +131,7 @@ class PageWrites:
 
     def __init__(self):
         self.groups: dict[str, tuple[dict, int]] = {}  # group id -> (state, position)
+        self.people: set[str] = set()  # the groups whose view_people rows changed
         self.figures: dict[str, dict] = {}  # group id -> its figures at that position
         self.proposals: dict[str, dict] = {}
         self.rows: dict[str, list[dict]] = {table: [] for table in INSERTS}
@@ -144,7 +152,7 @@ class ViewTables:
     def write_page(self, writes: PageWrites, position: int, *, after: int) -> None:
         """Commit a page folded from the events after `after` up to `position`, if the views
         still stand at `after`; otherwise raise `PageOutOfOrder` and write nothing."""
-        with self.datastore.transaction(commit=True) as cursor:
+        with self._page_transaction() as cursor:
             self._serialise(cursor)
             for table, rows in writes.rows.items():
                 if rows:
@@ -152,8 +160,10 @@ class ViewTables:
             for group_id, (state, at) in writes.groups.items():
                 cursor.execute(self._sql(UPSERT_GROUP), {
                     "group_id": group_id, "state": json.dumps(state), "position": at})
+            for group_id in writes.people:
                 cursor.execute(self._sql(DELETE_PEOPLE), {"group_id": group_id})
-                cursor.executemany(self._sql(INSERT_PERSON), _people(group_id, state))
+                cursor.executemany(self._sql(INSERT_PERSON),
+                                   _people(group_id, writes.groups[group_id][0]))
             if writes.figures:
                 cursor.executemany(self._sql(UPSERT_FIGURES), [
                     {"group_id": group_id, "figures": json.dumps(figures),
@@ -176,8 +186,8 @@ class ViewTables:
                     cursor.executemany(self._sql(LEDGER_INSERTS[table]), rows)
             if writes.ledger is not None:
                 cursor.execute(self._sql(UPSERT_LEDGER), {"state": json.dumps(writes.ledger)})
+            self._announce(cursor, position)  # delivered at the commit, not before
             self._insert_tracking(cursor, Tracking(TRACKING_NAME, position))
-            self._announce(cursor, position)
 
     def position(self) -> int:
         return self.max_tracking_id(TRACKING_NAME) or 0
@@ -196,15 +206,10 @@ class ViewTables:
 
     def figure_changes_between(self, after: int, upto: int) -> dict[str, set[str]]:
         """Per group, which read models other than the record changed after `after` up to
-        `upto`: what the runner that folded those events told its listeners."""
+        `upto`: what the runner that folded those events told its listeners (one query)."""
         changed: dict[str, set[str]] = {}
-        for table, names in (("view_trace", {"power_balance", "level"}),
-                             ("view_series", {"power_balance", "level"}),
-                             ("view_evidence", {"principles", "level"})):
-            for row in self.select(f"SELECT DISTINCT group_id FROM {table} WHERE "
-                                   "position > :after AND position <= :upto",
-                                   after=after, upto=upto):
-                changed.setdefault(row["group_id"], set()).update(names)
+        for row in self.select(FIGURE_CHANGES, after=after, upto=upto):
+            changed.setdefault(row["group_id"], set()).update(CHANGED_BY[row["source"]])
         return changed
 
     def execute(self, statement: str, **params) -> None:
@@ -262,6 +267,17 @@ class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
     def _serialise(self, cursor) -> None:
         pass  # the first write takes SQLite's one write lock; the check comes after it
 
+    @contextmanager
+    def _page_transaction(self):
+        """The page's transaction, committed without waiting for the disk: in WAL mode
+        `synchronous = NORMAL` keeps every commit atomic and in order, and a power cut can only
+        lose the last pages whole, their tracking record with them (the same file), which the
+        runner then folds again from the log."""
+        with self.datastore.get_connection(commit=True) as connection:
+            connection.cursor().execute("PRAGMA synchronous = NORMAL")  # not within a transaction
+            with connection.transaction(commit=True) as cursor:
+                yield cursor
+
     def _announce(self, cursor, position: int) -> None:
         pass  # SQLite followers poll the views' position
 
@@ -278,9 +294,27 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
     def runner_lock(self, events_channel: str | None = None) -> AdvisoryLock:
         return AdvisoryLock(self.url, events_channel)
 
+    def select(self, statement: str, **params) -> list[dict]:
+        """One statement, on its own in autocommit (its own snapshot): one round trip, where a
+        transaction would add a BEGIN and a ROLLBACK."""
+        with self.datastore.cursor() as cursor:
+            cursor.execute(self._sql(statement), params)
+            return [dict(row) for row in cursor.fetchall()]
+
     def _serialise(self, cursor) -> None:
         """One page (or clear) at a time, across processes, until this transaction ends."""
         cursor.execute("SELECT pg_advisory_xact_lock(%(a)s, %(b)s)", {"a": LOCK_KEY[0], "b": 2})
+
+    @contextmanager
+    def _page_transaction(self):
+        """The page's transaction. Its statements go out together (psycopg's pipeline), waiting
+        for answers only where a result is read (the position check, the tracking insert): a
+        few round trips instead of one per statement. Its commit does not wait for the disk:
+        the views are derived, and a crash that loses the last pages loses their tracking record
+        with them (the same transaction), so the runner folds them again from the log."""
+        with self.datastore.transaction(commit=True) as cursor, cursor.connection.pipeline():
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            yield cursor
 
     def _announce(self, cursor, position: int) -> None:
         """Followers LISTEN: the notification is delivered when (and only if) this commits."""
