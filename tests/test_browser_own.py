@@ -1,0 +1,144 @@
+"""In a real browser (Debian's chromium): a proposer amends and withdraws their proposal in
+English, a member changes category and leaves in Spanish, a chair gives a role and a member
+proposes one, a password is changed with the keyboard only; axe-core finds no WCAG A/AA
+violation on any of these pages in either language."""
+
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.test_browser import WCAG, chromium, group, member, shot  # noqa: F401 (fixtures)
+
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402  (after the importorskip)
+
+
+@pytest.fixture
+def proposal(web, people, group):
+    return web.test_client().post(f"/api/groups/{group}/proposals", headers=people["ana"]["auth"],
+                                  json={"title": "Huerto", "body": "En la azotea",
+                                        "scope": "design"}).json["id"]
+
+
+def test_a_proposer_amends_then_withdraws_after_confirming_in_english(chromium, served, group,
+                                                                      proposal, people, web):
+    ana = member(chromium, served, people["ana"], lang="en-GB")
+    ana.goto(f"{served}/proposals/{proposal}")
+    ana.click("text=Change my proposal")
+    assert ana.input_value("#amend-title") == "Huerto"
+    ana.fill("#amend-title", "Huerto comunitario")
+    ana.fill("#amend-body", "En la azotea, <b>los sábados</b>")
+    ana.click("#amend button[type=submit]")
+    ana.locator("h1", has_text="Huerto comunitario").wait_for()
+    assert "The earlier version stays in the record." in ana.locator(".flash").inner_text()
+    assert ana.locator(".versions li").count() == 2
+    assert ana.locator("main .body").first.inner_text() == "En la azotea, <b>los sábados</b>"
+    ana.click("text=Withdraw my proposal…")
+    assert ana.locator("h1").inner_text() == "Withdraw “Huerto comunitario”?"
+    ana.click("text=No, keep it open")  # changing one's mind changes nothing
+    assert web.extensions["reciproca"].app.proposal(proposal).status == "open"
+    ana.click("text=Withdraw my proposal…")
+    ana.click("text=Yes, withdraw my proposal")
+    ana.locator(".flash", has_text="Your proposal was withdrawn.").wait_for()
+    assert web.extensions["reciproca"].app.proposal(proposal).status == "withdrawn"
+    assert ana.locator("text=Withdraw my proposal…").count() == 0
+    assert ana.dialogs == []
+
+
+def test_a_member_changes_category_and_leaves_in_spanish(chromium, served, group, people, web):
+    bea = member(chromium, served, people["bea"])
+    bea.goto(f"{served}/groups/{group}")
+    bea.click("text=Cambiar mi categoría, o salir del grupo")
+    assert bea.locator("text=Participas como: profesional del servicio.").count() == 1
+    bea.check("input[name=category][value=community]")
+    bea.click("text=Guardar mi categoría")
+    bea.locator(".flash", has_text="Tu categoría ha cambiado.").wait_for()
+    members = bea.locator("section[aria-labelledby=members-heading]")
+    assert "Bea" in members.locator("h3:has-text('Vecindad y comunidad') + ul").inner_text()
+    assert web.extensions["reciproca"].app.group(group).category_of(
+        people["bea"]["id"]) == "community"
+    bea.click("text=Cambiar mi categoría, o salir del grupo")
+    bea.click("text=Salir del grupo…")
+    assert bea.locator("h1").inner_text() == "¿Salir de «Mesa del barrio»?"
+    shot(bea, "leave-es")
+    bea.click("text=Sí, salir del grupo")
+    bea.wait_for_url(re.compile(r"/groups$"))
+    assert "Has salido del grupo." in bea.locator(".flash").inner_text()
+    assert people["bea"]["id"] not in web.extensions["reciproca"].app.group(group).members
+
+
+def test_the_last_chair_is_told_to_hand_over_the_chair_first(chromium, served, group, people):
+    ana = member(chromium, served, people["ana"])
+    ana.goto(f"{served}/groups/{group}/leave")
+    ana.click("text=Sí, salir del grupo")
+    alert = ana.locator("#leave [role=alert]")
+    alert.wait_for()
+    assert "pasa la presidencia a otra persona" in alert.inner_text()
+
+
+def test_a_chair_gives_a_role_and_a_member_proposes_one(chromium, served, group, people, web):
+    ana = member(chromium, served, people["ana"])
+    ana.goto(f"{served}/groups/{group}")
+    ana.click("text=Los roles en el grupo")
+    ana.select_option("#role-member", people["bea"]["id"])
+    ana.select_option("#role-role", "note_taker")
+    ana.click("text=Cambiar el rol")
+    ana.locator(".flash", has_text="El rol ha cambiado.").wait_for()
+    row = ana.locator("table.roles tr", has_text="Bea")
+    assert "toma de notas" in row.inner_text()
+    bea = member(chromium, served, people["bea"])
+    bea.goto(f"{served}/groups/{group}/roles")
+    assert bea.locator("#role").count() == 0  # only a chair changes roles at once
+    bea.select_option("#role-proposal-member", people["bea"]["id"])
+    bea.select_option("#role-proposal-role", "note_taker")
+    bea.check("#role-proposal input[name=action][value=revoke]")
+    bea.fill("#role-proposal-body", "Prefiero votar sin tomar notas")
+    bea.click("#role-proposal button[type=submit]")
+    bea.locator("article.proposal", has_text="Quitar a Bea el rol: toma de notas").wait_for()
+
+
+def test_changing_ones_password_with_the_keyboard_only(chromium, served, group, people, web):
+    page = member(chromium, served, people["bea"], lang="en-GB")
+    page.keyboard.press("Tab")  # the skip link
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "My account":
+            break
+    else:
+        pytest.fail("'My account' was not reachable with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/account$"))
+    new = "a quiet walk along the river"
+    typed = {"current_password": PASSWORD, "new_password": new, "new_password_again": new}
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.id")
+        if focused in typed:
+            page.keyboard.type(typed.pop(focused))
+        if not typed:
+            break
+    page.keyboard.press("Enter")  # submits the form from its last field
+    page.locator(".flash", has_text="Your password was changed.").wait_for()
+    assert web.extensions["reciproca"].accounts.sign_in(people["bea"]["email"], new, "127.0.0.1")
+
+
+@pytest.mark.parametrize("lang", ["es-ES", "en-GB"])
+def test_the_new_pages_have_no_wcag_a_or_aa_violation(chromium, served, group, proposal, people,
+                                                      lang):
+    ana = member(chromium, served, people["ana"], lang=lang)
+    axe, found = Axe(), {}
+    paths = [f"/proposals/{proposal}/amend", f"/proposals/{proposal}/withdraw",
+             f"/groups/{group}/me", f"/groups/{group}/leave", f"/groups/{group}/roles",
+             "/account"]
+    for path in paths:
+        ana.goto(served + path)
+        violations = [v for v in axe.run(ana).response["violations"] if WCAG & set(v["tags"])]
+        if violations:
+            found[path] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    ana.goto(f"{served}/account")  # with errors shown beside the fields
+    ana.click("#password button[type=submit]")
+    ana.locator("#current_password-error", has_text=re.compile(".+")).wait_for()
+    violations = [v["id"] for v in axe.run(ana).response["violations"] if WCAG & set(v["tags"])]
+    if violations:
+        found["/account with errors"] = violations
+    assert found == {}
