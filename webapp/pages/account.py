@@ -14,7 +14,8 @@ from webapp.services import services
 from webapp.auth import current_person
 from webapp.i18n import LANGUAGES
 from webapp.pages import pages
-from webapp.pages.common import Names, check_csrf, local, signed_in
+from webapp.pages.common import check_csrf, local, signed_in
+from webapp.people import group_pages
 
 KEPT = ("lang", "easy")  # preferences that outlive signing in and out
 
@@ -92,25 +93,24 @@ def easy_read(state: str):
 
 @pages.get("/groups")
 def my_groups():
+    """From the view_people read model, a page of groups at a time with their open proposals
+    in one statement: the cost follows the person's groups, never the store's."""
     person = signed_in()
-    views = services().runner.views
-    found = []
-    for group_id in queries.groups(views):
-        state = queries.group_state(views, group_id)
-        member = state["membership"]["members"].get(person["person_id"])
-        if member is None:
-            continue
-        group = services().app.group(group_id)
-        open_ = [p for p in queries.proposals(views, group_id) if p["status"] == "open"]
-        waiting = [p for p in open_ if person["person_id"] not in p["ballots"]
-                   and "observer" not in member["roles"]]
-        names = Names()
-        texts = names.read([group.name] + [p["title"] for p in waiting])
-        found.append({"id": group_id, "name": texts.get(group.name["text_id"]) or "",
-                      "category": member["category"], "roles": member["roles"],
-                      "open": len(open_),
-                      "waiting": [texts.get(p["title"]["text_id"]) or "" for p in waiting]})
-    found.sort(key=lambda g: (not g["waiting"], g["name"].casefold()))
+    views, found = services().runner.views, []
+    for page in group_pages(person["person_id"]):
+        open_ = queries.open_proposals_in(views, [g["id"] for g in page])
+        titles = services().app.texts.read([p["title"]["text_id"] for p in open_])
+        by_group: dict[str, list] = {}
+        for proposal in open_:
+            by_group.setdefault(proposal["group_id"], []).append(proposal)
+        for group in page:
+            here = by_group.get(group["id"], [])
+            voting = not group["auditor"] and "observer" not in group["roles"]
+            waiting = [titles.get(p["title"]["text_id"]) or _("[redacted]") for p in here
+                       if voting and person["person_id"] not in p["ballots"]]
+            found.append({**group, "name": group["name"] or _("[redacted]"), "open": len(here),
+                          "waiting": waiting})
+    found.sort(key=lambda g: (g["auditor"], not g["waiting"], g["name"].casefold()))
     return render_template("my_groups.html", groups=found)
 
 
