@@ -196,6 +196,13 @@ def open_proposals_in(views: ViewTables, group_ids: list[str]) -> list[dict]:
     return [json.loads(r["state"]) for r in rows]
 
 
+def folded_position(views: ViewTables, group_id: str) -> int:
+    """The log position the group's live figures are folded up to (0 for an unknown group)."""
+    rows = views.select("SELECT position FROM view_groups WHERE group_id = :group_id",
+                        group_id=group_id)
+    return rows[0]["position"] if rows else 0
+
+
 def groups(views: ViewTables) -> list[str]:
     return [r["group_id"] for r in views.select("SELECT group_id FROM view_groups "
                                                 "ORDER BY group_id")]

@@ -3,7 +3,7 @@ the audit view that shows the record and every figure as of any position of the 
 
 from fractions import Fraction
 
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain.errors import NotFound
@@ -15,6 +15,7 @@ from webapp.pages.common import share, signed_in, whole_number
 from webapp.pages.explain import condition_sentence, easy_examples, evidence_sentence
 from webapp.pages.helpers import index
 from webapp.pages.reading import Room, when
+from webapp.services import services
 
 SHARES = ("membership", "agenda", "success", "role", "pivotal", "influence")
 TRACED = ("membership", "agenda", "success", "role", "pivotal")
@@ -108,10 +109,47 @@ def level_view(room: Room) -> dict:
                        for stage in ("data", "support", "transformation")]}
 
 
+def level_figures(room: Room) -> dict:
+    return {"level": level_view(room)}
+
+
+# Each live figures page: its partial template and what the partial is drawn from. The page and
+# its live region are drawn by the same partial from the same function, so an update shows
+# exactly what a reload would.
+REGIONS = {"power": ("_power.html", power_figures),
+           "principles": ("_principles.html", principle_cards),
+           "level": ("_level.html", level_figures)}
+
+
+def _figures_page(template: str, region: str, group_id: str):
+    room = Room(group_id, signed_in(), _as_of())
+    position = None if room.as_of else queries.folded_position(room.views, group_id)
+    return render_template(template, room=room, region=region, position=position,
+                           **REGIONS[region][1](room))
+
+
+@pages.get("/groups/<group_id>/figures/<region>")
+def figures_region(group_id: str, region: str):
+    """The live region of a figures page, for its script: the partial's HTML in the page's
+    language and reading mode, the position it is folded up to, and the sentence that announces
+    an update. `after` (a log position the socket named) waits, bounded, until the read models
+    include it, as the API's `after=` does."""
+    if region not in REGIONS:
+        abort(404)
+    person = signed_in()
+    after = whole_number(request.args.get("after"))
+    if after and after <= (services().app.recorder.max_notification_id() or 0):
+        services().runner.wait_for(after, current_app.config["READ_WAIT_SECONDS"])
+    room = Room(group_id, person)
+    position = queries.folded_position(room.views, group_id)
+    template, figures = REGIONS[region]
+    return jsonify({"position": position, "announce": _("The figures were updated."),
+                    "html": render_template(template, room=room, **figures(room))})
+
+
 @pages.get("/groups/<group_id>/power")
 def power_page(group_id: str):
-    room = Room(group_id, signed_in(), _as_of())
-    return render_template("power.html", room=room, **power_figures(room))
+    return _figures_page("power.html", "power", group_id)
 
 
 @pages.get("/groups/<group_id>/power/<figure>/<key>")
@@ -130,14 +168,12 @@ def trace_page(group_id: str, figure: str, key: str):
 
 @pages.get("/groups/<group_id>/principles")
 def principles_page(group_id: str):
-    room = Room(group_id, signed_in(), _as_of())
-    return render_template("principles.html", room=room, **principle_cards(room))
+    return _figures_page("principles.html", "principles", group_id)
 
 
 @pages.get("/groups/<group_id>/level")
 def level_page(group_id: str):
-    room = Room(group_id, signed_in(), _as_of())
-    return render_template("level.html", room=room, level=level_view(room))
+    return _figures_page("level.html", "level", group_id)
 
 
 @pages.get("/groups/<group_id>/audit")
@@ -153,4 +189,4 @@ def audit_page(group_id: str):
     return render_template("audit.html", room=room, at=at, first=positions[-1],
                            last=positions[0], entries=room.entries(newest=None),
                            **power_figures(room), **principle_cards(room),
-                           **{"level": level_view(room)})
+                           **level_figures(room))

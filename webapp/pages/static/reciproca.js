@@ -1,7 +1,8 @@
-/* Reciproca's pages, enhanced: forms answer in place, and a group's pages follow the record live.
+/* Reciproca's pages, enhanced: forms answer in place, and a group's pages (the record, the
+   figures, the meeting screen) follow it live.
    Without this script every form still works (POST, then the page again). Focus never moves,
-   and nothing a person is typing is ever replaced: updates only insert entries and change
-   numbers. */
+   and nothing a person is typing is ever replaced: updates insert entries, change numbers, or
+   draw a figures region (which holds no field) again. */
 (function () {
   "use strict";
   var main = document.getElementById("main");
@@ -73,10 +74,12 @@
   }
 
   /* Live: follow the group's record over the websocket; on any news, ask the page's own
-     server for what changed after the last position shown. */
+     server for what changed after the last position shown (the group and meeting pages), or
+     for the figures region drawn again (the power, principles and level pages). */
   if (!main || !main.dataset.group) return;
   var position = parseInt(main.dataset.position || "0", 10);
-  var liveUrl = main.dataset.liveUrl;
+  var heard = position;  /* the latest position the socket named */
+  var liveUrl = main.dataset.liveUrl, figuresUrl = main.dataset.figuresUrl;
   var notice = document.getElementById("live-status");
   var busy = false, again = false, socket = null, retry = 1000, poller = null;
   var everOpen = false, failures = 0;
@@ -130,16 +133,68 @@
     announce(change.announce);
   }
 
-  function refresh() {
-    if (busy) { again = true; return; }
-    busy = true;
-    fetch(liveUrl + "?since=" + position + "&known=" + encodeURIComponent(known()),
-          { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); });
+  }
+
+  function changes() {
+    return getJSON(liveUrl + "?since=" + position + "&known=" + encodeURIComponent(known()))
       .then(function (change) {
         if (change.position > position) position = change.position;
         apply(change);
-      })
+      });
+  }
+
+  /* Figures pages: the region drawn again by the server; swapped in only when it differs from
+     what is shown, keeping focus on the same element and open details open. */
+  var figuresBox = document.getElementById("figures");
+  var shownFigures = figuresBox && figuresBox.innerHTML.trim();
+
+  function pathOf(el) {  /* the nearest element with an id, then child indexes down to el */
+    var steps = [];
+    while (el !== figuresBox && !el.id) {
+      steps.unshift(Array.prototype.indexOf.call(el.parentNode.children, el));
+      el = el.parentNode;
+    }
+    return [el === figuresBox ? "" : el.id, steps];
+  }
+
+  function atPath(path) {
+    var el = path[0] ? document.getElementById(path[0]) : figuresBox;
+    for (var i = 0; el && i < path[1].length; i++) el = el.children[path[1][i]];
+    return el && figuresBox.contains(el) ? el : null;
+  }
+
+  function figures() {
+    return getJSON(figuresUrl + "?after=" + heard).then(function (region) {
+      if (region.position > position) position = region.position;
+      var fresh = document.createElement("template");
+      fresh.innerHTML = region.html;
+      var html = fresh.innerHTML.trim();
+      if (!figuresBox || html === shownFigures) return;
+      var active = document.activeElement;
+      var focused = active && active !== figuresBox && figuresBox.contains(active) ? pathOf(active) : null;
+      var opened = Array.prototype.map.call(figuresBox.querySelectorAll("details[open]"), pathOf);
+      figuresBox.innerHTML = html;
+      shownFigures = html;
+      opened.forEach(function (path) { var d = atPath(path); if (d && d.tagName === "DETAILS") d.open = true; });
+      if (focused) {
+        var target = atPath(focused);
+        if (!target || target.tabIndex < 0 && !target.hasAttribute("tabindex")) {
+          target = figuresBox;
+          figuresBox.setAttribute("tabindex", "-1");
+        }
+        target.focus({ preventScroll: true });
+      }
+      announce([region.announce]);
+    });
+  }
+
+  function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    (figuresUrl ? figures() : changes())
       .catch(function () { /* the next event or reconnection catches up */ })
       .then(function () { busy = false; if (again) { again = false; refresh(); } });
   }
@@ -160,7 +215,9 @@
     socket.onmessage = function (message) {
       var data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
-      if (data.type === "event" || data.type === "figures") refresh();
+      if (data.type !== "event" && data.type !== "figures") return;
+      if (data.position > heard) heard = data.position;
+      refresh();
     };
     socket.onclose = lost;
   }
