@@ -1,6 +1,6 @@
 """In a real browser (Debian's chromium): a proposer amends and withdraws their proposal in
 English, a member changes category and leaves in Spanish, a chair gives a role and a member
-proposes one, a password is changed with the keyboard only; axe-core finds no WCAG A/AA
+proposes one, a chair removes a member, a password is changed with the keyboard only; axe-core finds no WCAG A/AA
 violation on any of these pages in either language."""
 
 import re
@@ -97,6 +97,19 @@ def test_a_chair_gives_a_role_and_a_member_proposes_one(chromium, served, group,
     bea.locator("article.proposal", has_text="Quitar a Bea el rol: toma de notas").wait_for()
 
 
+def test_a_chair_removes_a_member_giving_a_reason_in_english(chromium, served, group, people,
+                                                            web):
+    ana = member(chromium, served, people["ana"], lang="en-GB")
+    ana.goto(f"{served}/groups/{group}/roles")
+    ana.click("text=Remove Bea…")
+    assert ana.locator("h1").inner_text() == "Remove Bea from the group?"
+    ana.fill("#remove-reason", "She asked us to, by phone")
+    ana.click("text=Yes, remove Bea")
+    ana.locator(".flash", has_text="The member was removed.").wait_for()
+    assert ana.locator("table.roles tr", has_text="Bea").count() == 0
+    assert people["bea"]["id"] not in web.extensions["reciproca"].app.group(group).members
+
+
 def test_changing_ones_password_with_the_keyboard_only(chromium, served, group, people, web):
     page = member(chromium, served, people["bea"], lang="en-GB")
     page.keyboard.press("Tab")  # the skip link
@@ -129,7 +142,7 @@ def test_the_new_pages_have_no_wcag_a_or_aa_violation(chromium, served, group, p
     axe, found = Axe(), {}
     paths = [f"/proposals/{proposal}/amend", f"/proposals/{proposal}/withdraw",
              f"/groups/{group}/me", f"/groups/{group}/leave", f"/groups/{group}/roles",
-             "/account"]
+             f"/groups/{group}/members/{people['bea']['id']}/remove", "/account"]
     for path in paths:
         ana.goto(served + path)
         violations = [v for v in axe.run(ana).response["violations"] if WCAG & set(v["tags"])]

@@ -284,3 +284,37 @@ def test_changing_ones_password_needs_the_current_one_and_a_good_new_one(web, pe
     assert "Tu contraseña ha cambiado." in page(ana, "/account")  # this session carries on
     assert other_device.get("/groups").status_code == 302  # the other one ended
     assert web.extensions["reciproca"].accounts.sign_in(people["ana"]["email"], new, "127.0.0.1")
+
+
+# A chair removing another member ---------------------------------------------------------------
+
+def test_a_chair_removes_a_member_with_a_reason_after_confirming(web, people, room):
+    group_id, _ = room
+    ana, bea = browser(web, people["ana"]), browser(web, people["bea"])
+    bea_id, ana_id = people["bea"]["id"], people["ana"]["id"]
+    assert "/remove" not in page(bea, f"/groups/{group_id}/roles")
+    assert bea.get(f"/groups/{group_id}/members/{ana_id}/remove").status_code == 403
+    before = events(web)
+    token = csrf_of(page(bea, f"/groups/{group_id}/roles"))
+    assert bea.post(f"/groups/{group_id}/members/{ana_id}/remove", data={
+        "csrf_token": token, "form": "remove", "reason": "Porque sí"}).status_code == 403
+    roles = page(ana, f"/groups/{group_id}/roles")
+    assert f'href="/groups/{group_id}/members/{bea_id}/remove"' in roles
+    assert f"/members/{ana_id}/remove" not in roles  # leaving oneself is elsewhere
+    assert ana.get(f"/groups/{group_id}/members/{ana_id}/remove").status_code == 404
+    confirm = page(ana, f"/groups/{group_id}/members/{bea_id}/remove")
+    assert "¿Dar de baja a Bea del grupo?" in confirm
+    assert ana.post(f"/groups/{group_id}/members/{bea_id}/remove",
+                    data={"reason": "r"}).status_code == 400
+    empty = ana.post(f"/groups/{group_id}/members/{bea_id}/remove", data={
+        "csrf_token": csrf_of(confirm), "form": "remove", "reason": ""})
+    assert empty.status_code == 422
+    assert re.search(r'id="remove-reason-error"[^>]*>Rellena este campo', error_text(empty))
+    assert events(web) == before
+    done = ana.post(f"/groups/{group_id}/members/{bea_id}/remove", data={
+        "csrf_token": csrf_of(confirm), "form": "remove", "reason": "No vino en un año <b>",
+        "back": f"/groups/{group_id}/roles"})
+    assert done.status_code == 303
+    assert bea_id not in domain(web).group(group_id).members
+    html = page(ana, f"/groups/{group_id}")
+    assert "No vino en un año &lt;b&gt;" in html

@@ -11,4 +11,4 @@ pages = Blueprint("pages", __name__, template_folder="templates", static_folder=
 
 from webapp.pages import (  # noqa: E402,F401  (routes)
     account, figures, group, helpers, links, meeting, membership, my_account,
-    proposal_changes, roles)
+    proposal_changes, removal, roles)
