@@ -312,7 +312,9 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
         few round trips instead of one per statement. Its commit does not wait for the disk:
         the views are derived, and a crash that loses the last pages loses their tracking record
         with them (the same transaction), so the runner folds them again from the log."""
-        with self.datastore.transaction(commit=True) as cursor, cursor.connection.pipeline():
+        with self.datastore.get_connection() as connection, connection.pipeline(), \
+                connection.transaction():  # BEGIN and COMMIT ride the pipeline too
+            cursor = connection.cursor()
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
             yield cursor
 

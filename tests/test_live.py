@@ -164,13 +164,18 @@ def test_a_slow_client_is_dropped_without_holding_up_the_others(web, people, gro
     release, sent = threading.Event(), {"fast": [], "slow": []}
 
     class FakeSocket:
-        def __init__(self, name, blocked):
-            self.name, self.blocked, self.closed = name, blocked, None
+        """A connection and its socket, to which the sender writes the hub's frames."""
 
-        def send(self, text):
+        connected = True
+
+        def __init__(self, name, blocked):
+            self.name, self.blocked, self.closed, self.sock = name, blocked, None, self
+
+        def send(self, frame):
             if self.blocked:
                 release.wait(30)
-            sent[self.name].append(json.loads(text))
+            size = frame[1] & 0x7F  # a server's unmasked text frame: 2, 4 or 10 header bytes
+            sent[self.name].append(json.loads(frame[{126: 4, 127: 10}.get(size, 2):]))
 
         def close(self, code=None, reason=None):
             self.closed = (code, reason)
@@ -286,3 +291,27 @@ def test_a_browser_session_cookie_opens_the_socket_only_from_the_public_origin(w
     assert result["type"] == "result"
     assert events_until(client, result["position"])[-1]["actor"] == people["bea"]["id"]
     client.close()
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 200_000])
+def test_a_frame_encoded_once_is_read_as_the_same_text_by_a_client_that_agreed_on_deflate(size):
+    """The hub frames each message once for every socket: a real websocket client (wsproto,
+    with permessage-deflate agreed, as browsers do) reads those bytes back as the same text,
+    at each boundary of the frame's length encoding."""
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import AcceptConnection, Request, TextMessage
+    from wsproto.extensions import PerMessageDeflate
+
+    client, server = WSConnection(ConnectionType.CLIENT), WSConnection(ConnectionType.SERVER)
+    server.receive_data(client.send(Request(host="h", target="/",
+                                            extensions=[PerMessageDeflate()])))
+    [request] = server.events()
+    client.receive_data(server.send(AcceptConnection(extensions=[PerMessageDeflate()])))
+    [accepted] = client.events()
+    assert [type(e).__name__ for e in accepted.extensions] == ["PerMessageDeflate"]
+    text = "é" + "a" * (size - 2) if size >= 2 else "a" * size  # `size` bytes in UTF-8
+    assert len(text.encode()) == size
+    client.receive_data(hub_module.Message("event", 1, text).frame)
+    received = list(client.events())
+    assert all(isinstance(event, TextMessage) for event in received)
+    assert "".join(event.data for event in received) == text and received[-1].message_finished

@@ -1,8 +1,9 @@
 """The hub: fans the runner's new record entries out to the sockets that follow each group.
 
 The projection runner calls `Hub.heard(group_id, entries, changed)` in log order, on the process
-that folds and on every follower alike. The hub turns a call into messages once (JSON text, the
-same for every socket of the group) and offers them to each socket's `Outbox`, a bounded queue
+that folds and on every follower alike. The hub turns a call into messages once (JSON text and
+its websocket frame, the same bytes for every socket of the group: a thousand sockets cost one
+encoding, not a thousand) and offers them to each socket's `Outbox`, a bounded queue
 that the socket's own sender thread drains. Offering never blocks: a socket whose queue is full
 is dropped (its client resumes with `since=`), so one slow client never holds up the others or
 the runner.
@@ -11,8 +12,9 @@ the runner.
 import json
 import logging
 import queue
+import struct
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wsproto.frame_protocol import CloseReason
 
@@ -35,6 +37,25 @@ class Message:
     kind: str  # "event", "figures", or "reply" (answers and errors, sent as they come)
     position: int | None
     text: str
+    frame: bytes = field(init=False, repr=False, compare=False)  # `text`, framed once
+
+    def __post_init__(self):
+        object.__setattr__(self, "frame", text_frame(self.text))
+
+
+def text_frame(text: str) -> bytes:
+    """`text` as one final, unmasked, uncompressed text frame from a server (RFC 6455 §5.2).
+    Any socket may be sent these bytes: an uncompressed message is valid on a connection that
+    agreed on permessage-deflate too (RFC 7692 §6), and a server never masks."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        head = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        head = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        head = struct.pack("!BBQ", 0x81, 127, size)
+    return head + payload
 
 
 GOING_AWAY = (CloseReason.GOING_AWAY, "the server is stopping")

@@ -127,7 +127,7 @@ def send_all(ws, outbox: Outbox, hub: Hub, since: int | None) -> None:
         if since is not None:
             for messages in hub.replay(outbox.group_id, since):
                 for message in messages:
-                    ws.send(message.text)
+                    send(ws, message)
                     if message.kind == "event":
                         last_event = message.position
             replayed = last_event
@@ -139,7 +139,7 @@ def send_all(ws, outbox: Outbox, hub: Hub, since: int | None) -> None:
                 continue  # sent by the replay already
             if message.kind == "figures" and message.position <= replayed:
                 continue
-            ws.send(message.text)
+            send(ws, message)
             if message.kind == "event":
                 last_event = message.position
         if outbox.overflowed:
@@ -155,6 +155,14 @@ def send_all(ws, outbox: Outbox, hub: Hub, since: int | None) -> None:
             ws.close(CloseReason.INTERNAL_ERROR, "internal error")
         except Exception:  # noqa: BLE001
             pass
+
+
+def send(ws, message: Message) -> None:
+    """Send the message's frame, encoded once by the hub for every socket (simple-websocket's
+    `send` would encode it again for each)."""
+    if not ws.connected:
+        raise ConnectionClosed(ws.close_reason, ws.close_message)
+    ws.sock.send(message.frame)
 
 
 class _LockedSocket:
