@@ -8,6 +8,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -74,3 +75,32 @@ def machine() -> str:
     return (f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python "
             f"{platform.python_version()}, {platform.system()} {platform.release()}, "
             f"commit {git or 'unknown'}")
+
+
+def peak_mib(root: int) -> float:
+    """VmHWM of `root` and its children, in MiB."""
+    children = subprocess.run(["pgrep", "-P", str(root)], capture_output=True,
+                              text=True).stdout.split()
+    total = 0
+    for pid in [str(root), *children]:
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+    return total / 1024
+
+
+def progress(label: str, total: int, every: int = 100_000):
+    """A callback for `Runner.rebuild` and the generators: a line on stderr every `every`
+    events with the speed so far, so a run of a million events shows it is moving."""
+    started, shown = time.monotonic(), [0]
+
+    def report(done: int) -> None:
+        if done - shown[0] >= every or done >= total:
+            shown[0] = done
+            rate = done / max(time.monotonic() - started, 1e-6)
+            print(f"bench: {label}: {done:,}/{total:,} events, {rate:,.0f} events/s",
+                  file=sys.stderr, flush=True)
+
+    return report

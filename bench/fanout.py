@@ -1,7 +1,12 @@
 """Live fan-out: a vote sent over HTTP until every one of N websocket clients of its group has
 the event, against a bare flask-sock broadcast served the same way (gunicorn gthread, one
 worker, SQLite). Clients are drained in turn after each send, so "last client received" is an
-upper bound, the same for both."""
+upper bound, the same for both.
+
+`workers()` serves the app under each of gunicorn's worker classes in BENCH_FANOUT_WORKERS
+(gthread, as `reciproca serve` does, and gevent) with the largest number of sockets, and
+reports the same latencies and the server's peak memory: the measure behind the choice of
+worker (docs/deploy.md)."""
 
 import http.client
 import json
@@ -12,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from simple_websocket import Client
 
-from bench.common import median, percentile, scratch_sqlite
+from bench.common import median, peak_mib, percentile, scratch_sqlite
 from bench.http_votes import _free_port, _people, _serving, proposal_on
 
 SOCKETS = tuple(int(n) for n in os.environ.get("BENCH_FANOUT_SOCKETS", "10,100,1000").split(","))
+WORKERS = tuple(os.environ.get("BENCH_FANOUT_WORKERS", "gthread,gevent").split(","))
 ROUNDS = 20
 
 
@@ -58,23 +64,35 @@ def _rounds(send, clients, wanted_for) -> dict:
     return {"p50_ms": 1000 * median(latencies), "p99_ms": 1000 * percentile(latencies, 99)}
 
 
-def _ours(count: int) -> dict:
+def _serve_command(port: int, count: int, worker: str) -> list[str]:
+    if worker == "gthread":  # exactly `reciproca serve`
+        return [sys.executable, "-m", "webapp.cli", "serve", "--port", str(port),
+                "--threads", str(count + 32)]
+    return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+            "--worker-class", worker, "--worker-connections", str(2 * count + 64),
+            "--graceful-timeout", "1", "webapp.app:create_app()"]
+
+
+def _ours(count: int, worker: str = "gthread") -> dict:
     with scratch_sqlite() as url:
         (_, ana_token), (_, bea_token) = _people(url)[:2]
         port = _free_port()
-        command = [sys.executable, "-m", "webapp.cli", "serve", "--port", str(port),
-                   "--threads", str(count + 32)]
-        with _serving(command, {"RECIPROCA_DATABASE_URL": url}, port):
+        with _serving(_serve_command(port, count, worker), {"RECIPROCA_DATABASE_URL": url},
+                      port) as process:
             post, gid, pid = proposal_on(port, ana_token)
             clients = _connect_all(f"ws://127.0.0.1:{port}/ws/groups/{gid}", count,
                                    {"Authorization": f"Bearer {ana_token}"})
             positions = ("for", "against")
-            return _rounds(
+            found = _rounds(
                 lambda n: post(f"/api/proposals/{pid}/votes", {"position": positions[n % 2]},
                                bea_token)["position"],
                 clients,
                 lambda position: lambda text: (json.loads(text).get("type") == "event"
                                                and json.loads(text)["position"] >= position))
+            found["peak_mib"] = peak_mib(process.pid)
+            process.terminate()  # a thousand sockets' threads may take more than 30 s to end
+            process.wait(300)
+            return found
 
 
 def _bare(count: int) -> dict:
@@ -104,6 +122,18 @@ def _bare(count: int) -> dict:
 
 def fanout(sizes=SOCKETS) -> dict:
     return {count: {"ours": _ours(count), "bare": _bare(count)} for count in sizes}
+
+
+def workers(count: int = max(SOCKETS), classes=WORKERS) -> dict:
+    """The fan-out at `count` sockets under each worker class; a class that cannot serve the
+    app is reported with its error instead of numbers."""
+    found = {}
+    for worker in classes:
+        try:
+            found[worker] = _ours(count, worker)
+        except Exception as error:  # noqa: BLE001 - say why, measure the others
+            found[worker] = {"error": f"{type(error).__name__}: {error}"}
+    return found
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import os
 import uuid
 from datetime import datetime, timezone
 
-from bench.common import scratch_sqlite, timed
+from bench.common import progress, scratch_sqlite, timed
 from bench.votes import _group
 from domain.proposal import Proposal
 from projections.runner import REBUILD_PAGE
@@ -24,9 +24,11 @@ SIZES = tuple(int(n) for n in os.environ.get("BENCH_REBUILD_SIZES",
 
 
 def write_log(app, events: int, group: tuple[str, list[str]] | None = None,
-              per_save: int = PROPOSALS_PER_SAVE) -> int:
+              per_save: int = PROPOSALS_PER_SAVE, report=None) -> int:
     """At least `events` events in the log: decided proposals of 100 votes each in `group`
-    (its id and voting members, the first a member who may close), else in a new group of 30."""
+    (its id and voting members, the first a member who may close), else in a new group of 30.
+    Built in memory and saved `per_save` proposals per transaction (a bulk insert of the
+    events commands would record, not a command each); `report(events so far)` after each."""
     group_id, voters = group or _group(app, 30)
     template = app.proposal(app.table_proposal(group_id, actor=voters[0], title="Horario",
                                                body="De tarde", scope="delivery").id)
@@ -49,6 +51,8 @@ def write_log(app, events: int, group: tuple[str, list[str]] | None = None,
                                   decision=decision, kind="ordinary", change=None, at=at)
             batch.append(proposal)
         app.save(*batch, group)
+        if report:
+            report(app.recorder.max_notification_id())
     return app.recorder.max_notification_id()
 
 
@@ -68,11 +72,11 @@ def rebuild(sizes=SIZES) -> dict:
         with scratch_sqlite() as url:
             app = open_application(url)
             try:
-                total = write_log(app, size)
+                total = write_log(app, size, report=progress("writing the log", size))
                 raw = timed(lambda: raw_read(app))
                 runner = open_runner(app, url)
                 try:
-                    ours = timed(runner.rebuild)
+                    ours = timed(lambda: runner.rebuild(progress("rebuild", total)))
                 finally:
                     close_views(runner.views)
                 found[size] = {"events": total, "rebuild_s": ours, "raw_s": raw,
