@@ -1,6 +1,6 @@
 """In a real browser (Debian's chromium): a proposer amends and withdraws their proposal in
 English, a member changes category and leaves in Spanish, a chair gives a role and a member
-proposes one, a chair removes a member, a password is changed with the keyboard only; axe-core finds no WCAG A/AA
+proposes one, a chair removes a member, someone founds a group, a password is changed with the keyboard only; axe-core finds no WCAG A/AA
 violation on any of these pages in either language."""
 
 import re
@@ -110,6 +110,21 @@ def test_a_chair_removes_a_member_giving_a_reason_in_english(chromium, served, g
     assert people["bea"]["id"] not in web.extensions["reciproca"].app.group(group).members
 
 
+def test_someone_founds_a_group_in_spanish_and_chairs_it(chromium, served, people, web):
+    carla = member(chromium, served, people["carla"])
+    carla.click("text=Fundar un grupo")
+    carla.fill("#found-name", "Mesa de cuidados")
+    carla.fill("#found-purpose", "Cuidar juntos del barrio")
+    carla.check("input[name=category][value=carer]")
+    carla.select_option("#found-rule", "consensus")
+    carla.click("text=Fundar el grupo")
+    carla.locator(".flash", has_text="Tu grupo está fundado.").wait_for()
+    assert carla.locator("h1").inner_text() == "Mesa de cuidados"
+    group_id = carla.url.rsplit("/", 1)[1]
+    assert "chair" in web.extensions["reciproca"].app.group(group_id).roles_of(
+        people["carla"]["id"])
+
+
 def test_changing_ones_password_with_the_keyboard_only(chromium, served, group, people, web):
     page = member(chromium, served, people["bea"], lang="en-GB")
     page.keyboard.press("Tab")  # the skip link
@@ -142,7 +157,8 @@ def test_the_new_pages_have_no_wcag_a_or_aa_violation(chromium, served, group, p
     axe, found = Axe(), {}
     paths = [f"/proposals/{proposal}/amend", f"/proposals/{proposal}/withdraw",
              f"/groups/{group}/me", f"/groups/{group}/leave", f"/groups/{group}/roles",
-             f"/groups/{group}/members/{people['bea']['id']}/remove", "/account"]
+             f"/groups/{group}/members/{people['bea']['id']}/remove", "/account",
+             "/groups/new"]
     for path in paths:
         ana.goto(served + path)
         violations = [v for v in axe.run(ana).response["violations"] if WCAG & set(v["tags"])]

@@ -318,3 +318,34 @@ def test_a_chair_removes_a_member_with_a_reason_after_confirming(web, people, ro
     assert bea_id not in domain(web).group(group_id).members
     html = page(ana, f"/groups/{group_id}")
     assert "No vino en un año &lt;b&gt;" in html
+
+
+# Founding a group ------------------------------------------------------------------------------
+
+def test_anyone_signed_in_founds_a_group_and_becomes_its_chair(web, people):
+    carla = browser(web, people["carla"])
+    html = page(carla, "/groups")
+    assert 'href="/groups/new"' in html
+    assert web.test_client().get("/groups/new").status_code == 302  # signed out: sign in first
+    form = page(carla, "/groups/new")
+    before = events(web)
+    assert carla.post("/groups/new", data={"name": "Mesa", "purpose": "p",
+                                           "category": "carer"}).status_code == 400
+    wrong = carla.post("/groups/new", data={
+        "csrf_token": csrf_of(form), "name": "", "purpose": "Cuidar juntos",
+        "category": "carer", "rule": "supermajority", "threshold": "1/3"})
+    assert wrong.status_code == 422 and events(web) == before
+    text = error_text(wrong)
+    assert re.search(r'id="found-name-error"[^>]*>Rellena este campo', text)
+    assert re.search(r'id="found-decision_rule-error"[^>]*>el umbral debe ser mayor que 1/2', text)
+    assert "Cuidar juntos</textarea>" in text
+    done = carla.post("/groups/new", data={
+        "csrf_token": csrf_of(form), "name": "Mesa <i>de</i> cuidados",
+        "purpose": "Cuidar juntos", "category": "carer", "rule": "consent", "quorum": "2/3"})
+    assert done.status_code == 303
+    group_id = done.headers["Location"].rsplit("/", 1)[1]
+    group = domain(web).group(group_id)
+    assert "chair" in group.roles_of(people["carla"]["id"])
+    assert (group.decision_rule.rule, str(group.decision_rule.quorum)) == ("consent", "2/3")
+    html = page(carla, f"/groups/{group_id}")
+    assert "Tu grupo está fundado." in html and "Mesa &lt;i&gt;de&lt;/i&gt; cuidados" in html

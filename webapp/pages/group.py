@@ -108,14 +108,23 @@ def form_fields(*keys: str) -> dict:
     return {key: request.form[key] for key in keys if request.form.get(key)}
 
 
+def form_rule() -> dict | None:
+    """The decision rule a form chose (None: none chosen), with the usual quorum (1/2) and
+    qualified-majority share (2/3) where they were left empty."""
+    rule = request.form.get("rule")
+    if not rule:
+        return None
+    chosen = {"rule": rule, "quorum": request.form.get("quorum") or "1/2"}
+    if rule == "supermajority":
+        chosen["threshold"] = request.form.get("threshold") or "2/3"
+    return chosen
+
+
 @pages.post("/groups/<group_id>/proposals")
 def table_proposal(group_id: str):
     payload = {**form_fields("title", "body", "scope"), "group_id": group_id}
-    rule = request.form.get("rule")
-    if rule:
-        payload["rule"] = {"rule": rule, "quorum": request.form.get("quorum") or "1/2"}
-        if rule == "supermajority":
-            payload["rule"]["threshold"] = request.form.get("threshold") or "2/3"
+    if form_rule():
+        payload["rule"] = form_rule()
     if request.form.get("closes_at"):
         payload["closes_at"] = _local_time(request.form["closes_at"])
     return form_command("table_proposal", group_id, payload, _("Your proposal was tabled."))
