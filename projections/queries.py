@@ -167,6 +167,33 @@ def series(views: ViewTables, group_id: str, as_of: int | None = None) -> list[d
     return [json.loads(r["point"]) for r in rows]
 
 
+def newest_entries(views: ViewTables, group_id: str, *, as_of: int | None = None,
+                   limit: int = 50) -> list[dict]:
+    """The group's latest `limit` entries (up to `as_of`), in log order: what a page shows first,
+    read newest first through the index, so a long history costs the same as a short one."""
+    rows = views.select("SELECT entry FROM view_record WHERE group_id = :group_id AND "
+                        "position <= :as_of ORDER BY seq DESC LIMIT :limit", group_id=group_id,
+                        as_of=_upto(as_of), limit=max(1, min(limit, MAX_PAGE)))
+    return [json.loads(r["entry"]) for r in reversed(rows)]
+
+
+def aggregate_entries(views: ViewTables, group_id: str, aggregate_id: str,
+                      as_of: int | None = None) -> list[dict]:
+    """Every entry of one aggregate of the group (a proposal's tabling, votes, comments and
+    close), in log order, whatever its place in the group's history."""
+    rows = views.select("SELECT entry FROM view_record WHERE aggregate_id = :aggregate_id AND "
+                        "group_id = :group_id AND position <= :as_of ORDER BY position",
+                        aggregate_id=aggregate_id, group_id=group_id, as_of=_upto(as_of))
+    return [json.loads(r["entry"]) for r in rows]
+
+
+def record_bounds(views: ViewTables, group_id: str) -> tuple[int, int] | None:
+    """The positions of the group's first and latest entries (None before any)."""
+    rows = views.select("SELECT MIN(position) AS first, MAX(position) AS last FROM view_record "
+                        "WHERE group_id = :group_id", group_id=group_id)
+    return (rows[0]["first"], rows[0]["last"]) if rows and rows[0]["last"] is not None else None
+
+
 def record_entries(views: ViewTables, group_id: str, as_of: int | None = None) -> list[dict]:
     """Every entry of the group's record (up to `as_of`), in order: for exports and reports."""
     group_state(views, group_id)  # an unknown group is an error, not an empty record

@@ -14,11 +14,12 @@ from webapp.pages import pages
 from webapp.pages.common import share, signed_in, whole_number
 from webapp.pages.explain import condition_sentence, easy_examples, evidence_sentence
 from webapp.pages.helpers import index
-from webapp.pages.reading import Room, when
+from webapp.pages.reading import Room, group_or_404, when
 from webapp.services import services
 
 SHARES = ("membership", "agenda", "success", "role", "pivotal", "influence")
 TRACED = ("membership", "agenda", "success", "role", "pivotal")
+AUDIT_ENTRIES = 100  # the record shown up to the chosen position: its latest entries
 
 
 def _as_of() -> int | None:
@@ -179,14 +180,14 @@ def level_page(group_id: str):
 @pages.get("/groups/<group_id>/audit")
 def audit_page(group_id: str):
     person = signed_in()
-    live = Room(group_id, person)
-    positions = [e["position"] for e in live.entries(newest=None)]
-    if not positions:
+    group_or_404(group_id, person)
+    bounds = queries.record_bounds(services().runner.views, group_id)
+    if bounds is None:
         abort(404)
-    at = _as_of() or positions[0]
-    at = max(min(at, positions[0]), positions[-1])
+    first, last = bounds
+    at = max(min(_as_of() or last, last), first)
     room = Room(group_id, person, at)
-    return render_template("audit.html", room=room, at=at, first=positions[-1],
-                           last=positions[0], entries=room.entries(newest=None),
+    return render_template("audit.html", room=room, at=at, first=first, last=last,
+                           entries=room.entries(newest=AUDIT_ENTRIES),
                            **power_figures(room), **principle_cards(room),
                            **level_figures(room))

@@ -70,7 +70,7 @@ def proposal_page(proposal_id: str, errors: dict | None = None, values: dict | N
     view = next(p for p in room.proposals if p["id"] == proposal_id)
     versions = [{"title": v["title"], "body": v["body"]} for v in aggregate.versions]
     texts = room.names.read(versions)
-    history = [e for e in room.entries(newest=None) if e["proposal_id"] == proposal_id]
+    history = room.history(proposal_id)
     return render_template("proposal.html", room=room, p=room.proposal(view), texts=texts,
                            versions=versions, history=list(reversed(history)),
                            votes=_votes(room, history), errors=errors or {},

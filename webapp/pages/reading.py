@@ -77,13 +77,26 @@ class Room:
         return bool(roles)
 
     def entries(self, *, since: int = 0, newest: int | None = 50) -> list[dict]:
-        """Record entries as sentences, newest first."""
-        found = queries.shared_record(self.views, self.group_id, since=since, as_of=self.as_of,
-                                      limit=queries.MAX_PAGE)["entries"]
+        """Record entries as sentences, newest first: the latest `newest` (as of the room's
+        position), or a page of those after `since`."""
+        if newest is None:
+            found = queries.shared_record(self.views, self.group_id, since=since,
+                                          as_of=self.as_of, limit=queries.MAX_PAGE)["entries"]
+        else:  # each hidden entry follows a shown one: twice as many rows hold `newest` shown
+            found = queries.newest_entries(self.views, self.group_id, as_of=self.as_of,
+                                           limit=2 * newest)
         chosen = [e for e in found if e["type"] not in HIDDEN]
-        chosen = chosen[-newest:] if newest else chosen
-        more = self.names.read([e["data"] for e in chosen])
-        self.texts.update(more)
+        return self.said(chosen[-newest:] if newest else chosen)
+
+    def history(self, proposal_id: str) -> list[dict]:
+        """A proposal's own entries as sentences, newest first, however long the group's
+        history."""
+        return self.said(queries.aggregate_entries(self.views, self.group_id, proposal_id,
+                                                   self.as_of))
+
+    def said(self, chosen: list[dict]) -> list[dict]:
+        """Entries (in log order) as sentences, newest first, with the texts they cite."""
+        self.texts.update(self.names.read([e["data"] for e in chosen]))
         return [self.shown(e) for e in reversed(chosen)]
 
     def shown(self, entry: dict) -> dict:
