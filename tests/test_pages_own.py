@@ -349,3 +349,40 @@ def test_anyone_signed_in_founds_a_group_and_becomes_its_chair(web, people):
     assert (group.decision_rule.rule, str(group.decision_rule.quorum)) == ("consent", "2/3")
     html = page(carla, f"/groups/{group_id}")
     assert "Tu grupo está fundado." in html and "Mesa &lt;i&gt;de&lt;/i&gt; cuidados" in html
+
+
+# Proposing another decision rule ---------------------------------------------------------------
+
+def test_a_member_proposes_another_rule_and_it_applies_once_carried(web, people, room):
+    group_id, _ = room
+    bea, carla = browser(web, people["bea"]), browser(web, people["carla"])
+    assert f'href="/groups/{group_id}/rule"' in page(bea, f"/groups/{group_id}")
+    form = page(bea, f"/groups/{group_id}/rule")
+    assert "Mayoría: se aprueba cuando hay más votos a favor que en contra." in form
+    assert carla.get(f"/groups/{group_id}/rule").status_code == 404
+    before = events(web)
+    assert carla.post(f"/groups/{group_id}/rule", data={
+        "csrf_token": csrf_of(page(carla, "/groups")), "rule": "consensus",
+        "body": "b"}).status_code == 404
+    assert bea.post(f"/groups/{group_id}/rule", data={"rule": "consensus",
+                                                      "body": "b"}).status_code == 400
+    wrong = bea.post(f"/groups/{group_id}/rule", data={
+        "csrf_token": csrf_of(form), "form": "rule-proposal", "rule": "consensus",
+        "quorum": "3/2", "body": "Decidir entre todas"})
+    assert wrong.status_code == 422 and events(web) == before
+    assert re.search(r'id="rule-proposal-rule_change-error"[^>]*>el quórum debe estar entre 0 y 1',
+                     error_text(wrong))
+    done = bea.post(f"/groups/{group_id}/rule", data={
+        "csrf_token": csrf_of(form), "form": "rule-proposal", "rule": "consensus",
+        "quorum": "", "body": "Decidir entre todas"})
+    assert done.status_code == 303
+    api, auth = web.test_client(), people["ana"]["auth"]
+    tabled = [p for p in api.get(f"/api/groups/{group_id}/proposals?status=open",
+                                 headers=auth).json["proposals"] if p["kind"] == "rule_change"]
+    assert [p["title"] for p in tabled] == ["Decidir desde ahora por consenso"]
+    for who in ("ana", "bea"):
+        api.post(f"/api/proposals/{tabled[0]['id']}/votes", headers=people[who]["auth"],
+                 json={"position": "for"})
+    assert api.post(f"/api/proposals/{tabled[0]['id']}/close", headers=auth).status_code == 200
+    assert domain(web).group(group_id).rule["rule"] == "consensus"
+    assert "Consenso: se aprueba cuando" in page(bea, f"/groups/{group_id}/rule")
