@@ -158,7 +158,7 @@ def test_the_new_pages_have_no_wcag_a_or_aa_violation(chromium, served, group, p
     paths = [f"/proposals/{proposal}/amend", f"/proposals/{proposal}/withdraw",
              f"/groups/{group}/me", f"/groups/{group}/leave", f"/groups/{group}/roles",
              f"/groups/{group}/members/{people['bea']['id']}/remove", "/account",
-             "/groups/new", f"/groups/{group}/rule"]
+             "/groups/new", f"/groups/{group}/rule", "/password-reset"]
     for path in paths:
         ana.goto(served + path)
         violations = [v for v in axe.run(ana).response["violations"] if WCAG & set(v["tags"])]

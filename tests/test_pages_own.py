@@ -386,3 +386,47 @@ def test_a_member_proposes_another_rule_and_it_applies_once_carried(web, people,
     assert api.post(f"/api/proposals/{tabled[0]['id']}/close", headers=auth).status_code == 200
     assert domain(web).group(group_id).rule["rule"] == "consensus"
     assert "Consenso: se aprueba cuando" in page(bea, f"/groups/{group_id}/rule")
+
+
+# Asking for a reset link, signed out -----------------------------------------------------------
+
+def test_a_forgotten_password_page_answers_alike_for_any_email_and_mails_a_link(web, people):
+    from datetime import timedelta
+
+    client = web.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    step = client.post("/signin", data={
+        "csrf_token": csrf_of(page(client, "/signin")), "email": people["ana"]["email"]})
+    assert 'href="/password-reset"' in step.get_data(as_text=True)
+    form = page(client, "/password-reset")
+    assert client.post("/password-reset", data={"email": "ana@example.org"}).status_code == 400
+    bad = client.post("/password-reset", data={"csrf_token": csrf_of(form), "email": "ana"})
+    assert bad.status_code == 422
+    assert re.search(r'id="email-error"[^>]*>Escribe el correo', error_text(bad))
+    accounts = web.extensions["reciproca"].accounts
+    answers = [client.post("/password-reset", data={"csrf_token": csrf_of(form), "email": email})
+               for email in ("nadie@example.org", "ana@example.org")]
+    assert [a.status_code for a in answers] == [202, 202]
+    texts = [error_text(a).replace(email, "E") for a, email in
+             zip(answers, ("nadie@example.org", "ana@example.org"))]
+    assert texts[0] == texts[1] and "le hemos enviado un enlace" in texts[0]  # alike
+    assert accounts.reset_asked_within(people["ana"]["id"], timedelta(minutes=5))
+    assert not accounts.reset_asked_within(people["bea"]["id"], timedelta(minutes=5))
+
+
+def test_a_forgotten_password_page_without_mail_says_whom_to_ask(sqlite_url, monkeypatch):
+    from webapp.app import create_app
+
+    monkeypatch.setenv("RECIPROCA_DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("RECIPROCA_SMTP_URL", raising=False)
+    web = create_app({"SECRET_KEY": "test-" + "k" * 40, "PRODUCTION": True})
+    try:
+        client, https = web.test_client(), {"base_url": "https://localhost"}  # secure cookie
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        form = client.get("/password-reset", **https).get_data(as_text=True)
+        answer = client.post("/password-reset", data={"csrf_token": csrf_of(form),
+                                                      "email": "ana@example.org"}, **https)
+        assert answer.status_code == 503
+        assert "This server cannot send mail." in error_text(answer)
+    finally:
+        web.extensions["reciproca"].close()

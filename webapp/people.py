@@ -192,12 +192,21 @@ def change_password():
 def request_reset():
     """Always 202, whether or not the email has an account, so accounts cannot be probed."""
     data = _body(schemas.ResetRequestIn)
-    outbox = services().outbox
-    if outbox.transport is None:
+    if not mail_reset_link(data["email"]):
         return error_response(503, {"_": ["mail is not configured on this server; ask its "
                                           "operator for a reset link"]})
+    return jsonify({"status": "if an account has this email, a link is on its way"}), 202
+
+
+def mail_reset_link(email: str) -> bool:
+    """Mail a reset link to the account with this email, unless there is none, it is disabled
+    or one was mailed within MAIL_RESET_EVERY (the caller answers alike either way). False
+    when this server has no mail to send it with."""
+    outbox = services().outbox
+    if outbox.transport is None:
+        return False
     accounts = services().accounts
-    person = accounts.person_by_email(data["email"])
+    person = accounts.person_by_email(email)
     if person and not person["disabled"] and not accounts.reset_asked_within(
             person["person_id"], MAIL_RESET_EVERY):
         secret = accounts.create_reset(person["person_id"], MAIL_RESET_VALIDITY)
@@ -206,7 +215,7 @@ def request_reset():
                    f"Open this link within an hour to choose one:\n\n"
                    f"{reset_link(_base_url(), secret)}\n\n"
                    f"If it was not you, ignore this mail: your password stays as it is.\n")
-    return jsonify({"status": "if an account has this email, a link is on its way"}), 202
+    return True
 
 
 @people.post("/password-resets/<secret>")
