@@ -42,10 +42,10 @@ def _from_token():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    person_id = services().accounts.token_person(header.removeprefix("Bearer ").strip())
-    if person_id is None:
+    person = services().accounts.token_person(header.removeprefix("Bearer ").strip())
+    if person is None:
         abort(401, "the API token is not valid")
-    return services().accounts.person(person_id), "token"
+    return person, "token"
 
 
 def _from_session():

@@ -8,19 +8,24 @@ them to psycopg's `%(name)s` on PostgreSQL. Rows come back as dicts.
         cursor.execute(db.sql("SELECT name FROM t WHERE id = :id"), {"id": some_id})
         row = cursor.fetchone()              # {"name": ...} or None
 
-On SQLite each `cursor()` opens a new connection (the event store has already put the file in WAL
-mode). Python's sqlite3 begins the transaction at the first write, so reads made before it are
+On SQLite a transaction takes an idle connection of this process (opening one only when none is
+idle) and gives it back when it ends, so a request does not pay for opening the file; `close()`
+closes them all. The event store has already put the file in WAL mode. Python's sqlite3 begins the transaction at the first write, so reads made before it are
 not isolated from other writers; `cursor(write=True)` takes the write lock at once (BEGIN
 IMMEDIATE) for a read-then-write that must not interleave. On PostgreSQL (READ COMMITTED) lock
 the rows instead (`SELECT ... FOR UPDATE`, see `Database.for_update`).
 """
 
+import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from domain.settings import sqlite_path
+
+IDLE_CONNECTIONS = 8  # idle SQLite connections kept for reuse; more are opened (and closed) at need
 
 # A quoted literal or identifier (left alone), or a :name placeholder (not a ::cast).
 _TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|(?<![:\w]):([A-Za-z_]\w*)""")
@@ -38,6 +43,10 @@ class Database:
         self.path = sqlite_path(url)
         self.dialect = "sqlite" if self.path is not None else "postgresql"
         self._pool = None
+        self._idle: list[sqlite3.Connection] = []
+        self._idle_lock = threading.Lock()
+        self._pid = os.getpid()
+        self.connections_opened = 0  # counted by tests of a request's cost
         if self.path is None:
             import psycopg
             from psycopg.rows import dict_row
@@ -97,16 +106,39 @@ class Database:
             with self._pool.connection() as connection, connection.cursor() as cursor:
                 yield cursor
             return
-        connection = sqlite3.connect(self.path, timeout=30)
-        connection.row_factory = _dict_row
+        connection = self._take()
         try:
             with connection:
                 if write:
                     connection.execute("BEGIN IMMEDIATE")
                 yield connection.cursor()
-        finally:
-            connection.close()
+        except BaseException:
+            connection.close()  # whatever state it was left in, it is not reused
+            raise
+        self._give_back(connection)
+
+    def _take(self) -> sqlite3.Connection:
+        with self._idle_lock:
+            if self._pid != os.getpid():  # a forked child: the parent's connections are not ours
+                self._idle, self._pid = [], os.getpid()
+            if self._idle:
+                return self._idle.pop()
+            self.connections_opened += 1
+        connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        connection.row_factory = _dict_row
+        return connection
+
+    def _give_back(self, connection: sqlite3.Connection) -> None:
+        with self._idle_lock:
+            if len(self._idle) < IDLE_CONNECTIONS and self._pid == os.getpid():
+                self._idle.append(connection)
+                return
+        connection.close()
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
