@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID, NAMESPACE_URL, uuid4, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from copy import deepcopy
+
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import RecordConflictError
 from eventsourcing.utils import Environment
 
@@ -76,8 +78,18 @@ class _Held:
 
 # A command costs the same on day 1,000 as on day 1: aggregates stay cached and are brought up to
 # date before use by reading only the events stored since (by any process); writes stay
-# optimistic, so a stale copy can never overwrite another process's change.
+# optimistic, so a stale copy can never overwrite another process's change. A cached aggregate
+# is never changed in place (see `_copy_on_write`), so whoever only reads it needs no copy.
 AGGREGATE_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "2000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+
+
+def _copy_on_write(aggregate, events):
+    """The library's projector, except that a cached aggregate is copied before newer events
+    are applied: a thread still reading the cached object never sees it change under it."""
+    if aggregate is None:
+        return project_aggregate(None, events)
+    events = list(events)
+    return project_aggregate(deepcopy(aggregate), events) if events else aggregate
 
 
 class Reciproca(Application):
@@ -217,7 +229,7 @@ class Reciproca(Application):
         pid = _uuid(proposal_id, "proposal")
 
         def attempt():
-            proposal = self._load(pid, Proposal)
+            proposal = self._load(pid, Proposal, changing=True)
             group = self._load(proposal.group_id, Group)
             proposal.amend(group=group, actor=actor, title=title_ref, body=body_ref,
                            at=self._now(group, proposal))
@@ -237,7 +249,7 @@ class Reciproca(Application):
         body_ref = kept.keep(body, "body", limit="comment")
 
         def attempt():
-            proposal = self._load(pid, Proposal)
+            proposal = self._load(pid, Proposal, changing=True)
             if proposal.has_comment(comment_id):
                 return []
             group = self._load(proposal.group_id, Group)
@@ -260,7 +272,7 @@ class Reciproca(Application):
         pid = _uuid(proposal_id, "proposal")
 
         def attempt():
-            proposal = self._load(pid, Proposal)
+            proposal = self._load(pid, Proposal, changing=True)
             if request_id and vote_request(voter, request_id) in proposal.request_ids:
                 return []
             group = self._load(proposal.group_id, Group)
@@ -311,12 +323,13 @@ class Reciproca(Application):
         membership change makes the write conflict and the decision is taken again.
         `close(proposal, group, at)` gives (actor, decision), or None: nothing to write.
         Answers what was saved, the proposal as last loaded, and whether this call closed it."""
-        first = self._load(pid, Proposal)
+        first = self._load(pid, Proposal, changing=True)
         pending, latest = [first], {}  # the first attempt uses this load; a retry reloads
 
         def attempt():
-            proposal = latest["proposal"] = pending.pop() if pending else self._load(pid, Proposal)
-            group = self._load(proposal.group_id, Group)
+            proposal = latest["proposal"] = (pending.pop() if pending
+                                             else self._load(pid, Proposal, changing=True))
+            group = self._load(proposal.group_id, Group, changing=True)
             at = self._now(group, proposal)
             closed = close(proposal, group, at)
             latest["wrote"] = closed is not None
@@ -335,7 +348,7 @@ class Reciproca(Application):
         pid = _uuid(proposal_id, "proposal")
 
         def attempt():
-            proposal = self._load(pid, Proposal)
+            proposal = self._load(pid, Proposal, changing=True)
             group = self._load(proposal.group_id, Group)
             proposal.withdraw(group=group, actor=actor, at=self._now(group, proposal))
             return [proposal]
@@ -381,6 +394,8 @@ class Reciproca(Application):
         """The application's clock (injectable: the demo's months, tests of deadlines)."""
         return self._clock()
 
+    # The aggregates these answer are the cached ones, shared: read them, never change them.
+
     def group(self, group_id: object) -> Group:
         return self._load(group_id, Group)
 
@@ -409,7 +424,7 @@ class Reciproca(Application):
         gid = _uuid(group_id, "group")
 
         def attempt():
-            group = self._load(gid, Group)
+            group = self._load(gid, Group, changing=True)
             change(group, self._now(group))
             return [group]
 
@@ -437,6 +452,8 @@ class Reciproca(Application):
                         return Recorded(str(subject), self.recorder.max_notification_id() or 0)
                     time.sleep(random.uniform(0, 0.005 * 2**n))
                     continue
+                for aggregate in aggregates:  # as stored: the next command starts from it
+                    self.repository.cache.put(aggregate.id, aggregate)
                 position = (recordings[-1].notification.id if recordings
                             else self.recorder.max_notification_id() or 0)
                 return Recorded(str(subject), position)
@@ -446,15 +463,20 @@ class Reciproca(Application):
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
-    def _load(self, aggregate_id: object, kind: type):
+    def _load(self, aggregate_id: object, kind: type, *, changing: bool = False):
+        """The aggregate, brought up to date. The cached object itself when only read; a copy
+        of it when the command will change it (so a refused or conflicting change leaves the
+        cache as stored)."""
         label = kind.__name__.lower()
         try:
-            aggregate = self.repository.get(_uuid(aggregate_id, label))
+            aggregate = self.repository.get(_uuid(aggregate_id, label), deepcopy_from_cache=False,
+                                            projector_func=_copy_on_write)
         except AggregateNotFoundError:
             aggregate = None
         if not isinstance(aggregate, kind):
             raise NotFound(f"there is no {label} with id {aggregate_id}", f"{label}_id")
-        return aggregate
+        self.repository.cache.put(aggregate.id, aggregate)  # a fast-forward made a new object
+        return deepcopy(aggregate) if changing else aggregate
 
     def _now(self, *aggregates) -> datetime:
         """The clock's time, never earlier than any time this process or these aggregates have

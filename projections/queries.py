@@ -230,6 +230,26 @@ def folded_position(views: ViewTables, group_id: str) -> int:
     return rows[0]["position"] if rows else 0
 
 
+def standing(views: ViewTables, person_id: str, *, group_id: str | None = None,
+             proposal_id: str | None = None) -> tuple[str | None, str | None]:
+    """(group id, "member" | "auditor" | None) for the person in a group, or in the group of a
+    proposal, as far as the read models have folded: (None, None) for a proposal they do not
+    hold yet. One indexed statement; the caller decides what a lagging answer may grant."""
+    if proposal_id is not None:
+        rows = views.select(
+            "SELECT p.group_id, m.auditor FROM view_proposals p LEFT JOIN view_people m "
+            "ON m.group_id = p.group_id AND m.person_id = :person_id "
+            "WHERE p.proposal_id = :proposal_id", person_id=person_id, proposal_id=proposal_id)
+        if not rows:
+            return None, None
+        group_id, auditor = rows[0]["group_id"], rows[0]["auditor"]
+    else:
+        rows = views.select("SELECT auditor FROM view_people WHERE person_id = :person_id "
+                            "AND group_id = :group_id", person_id=person_id, group_id=group_id)
+        auditor = rows[0]["auditor"] if rows else None
+    return group_id, None if auditor is None else ("auditor" if auditor else "member")
+
+
 def groups(views: ViewTables) -> list[str]:
     return [r["group_id"] for r in views.select("SELECT group_id FROM view_groups "
                                                 "ORDER BY group_id")]

@@ -1,15 +1,26 @@
-"""What a command costs, counted rather than timed: aggregate replays, events read and writes.
+"""What a command costs, counted rather than timed: aggregate replays, events read and writes;
+and what a request costs: SQL statements, database connections opened, aggregates copied.
 
 A vote must cost the same however long the group's history: aggregates come from the cache and
-are brought up to date with only the events stored since, by this process or another one.
+are brought up to date with only the events stored since, by this process or another one. A
+cached aggregate is copied only by a command that changes it; one that reads it, or a request,
+copies nothing.
 """
 
+import copy
+import sqlite3
+import threading
 import uuid
 from collections import Counter
 
+import eventsourcing.application
 import pytest
 
+import domain.application
+from domain.errors import NotAMember
+from tests.conftest import PASSWORD
 from tests.helpers import admit, found_group
+from webapp.app import create_app
 
 
 class Meter:
@@ -98,3 +109,125 @@ def test_a_cached_aggregate_sees_what_another_process_wrote(app_on, sqlite_url):
     assert decision["counted"] == {ana: "against"}
     assert decision["void"] == [bea]
     assert decision["outcome"] == "rejected"
+
+
+def test_reading_an_aggregate_copies_nothing_and_changing_it_copies_it_once(app, monkeypatch):
+    group_id, chair = found_group(app)
+    voter = admit(app, group_id, chair)
+    proposal_id = app.table_proposal(group_id, actor=chair, title="Horario", body="De tarde",
+                                     scope="delivery").id
+    copies = _count_copies(monkeypatch)
+    read = app.proposal(proposal_id)
+    assert app.proposal(proposal_id) is read and app.group(group_id) is app.group(group_id)
+    assert copies["aggregates"] == 0
+    app.cast_vote(proposal_id, actor=voter, position="for")
+    assert copies["aggregates"] == 1  # the proposal it changes; not the group it only reads
+    assert read.ballots == {}  # a reader's object never changes under it
+    assert app.proposal(proposal_id).ballots == {voter: "for"}
+    copies.clear()
+    refused = app.proposal(proposal_id)
+    with pytest.raises(NotAMember):
+        app.cast_vote(proposal_id, actor=str(uuid.uuid4()), position="for")  # not a member
+    assert app.proposal(proposal_id) is refused and refused.ballots == {voter: "for"}
+
+
+class Requests:
+    """A web app on a real SQLite file whose connections report each statement: counts per
+    request of the statements sent (transaction control included), the connections opened and
+    the aggregates deep-copied, on the thread serving the request."""
+
+    def __init__(self, url: str, monkeypatch):
+        self.counts, self.thread = Counter(), threading.current_thread()
+        connect = sqlite3.connect
+
+        def counted_connect(*args, **kwargs):
+            if threading.current_thread() is self.thread:
+                self.counts["connections"] += 1
+            connection = connect(*args, **kwargs)
+            connection.set_trace_callback(self._statement)
+            return connection
+
+        monkeypatch.setattr(sqlite3, "connect", counted_connect)
+        self.copies = _count_copies(monkeypatch)
+        monkeypatch.setenv("RECIPROCA_DATABASE_URL", url)
+        self.web = create_app({"SECRET_KEY": "test-" + "k" * 40})
+        self.found = self.web.extensions["reciproca"]
+        self.client = self.web.test_client()
+
+    def _statement(self, _sql: str) -> None:
+        if threading.current_thread() is self.thread:
+            self.counts["statements"] += 1
+
+    def cost(self, request) -> dict:
+        self.counts.clear()
+        self.copies.clear()
+        answer = request()
+        assert answer.status_code < 300, answer.get_json()
+        return {"statements": self.counts["statements"],
+                "connections": self.counts["connections"], "copies": self.copies["aggregates"]}
+
+    def close(self) -> None:
+        self.found.close()
+
+
+def _count_copies(monkeypatch) -> Counter:
+    """Counts aggregates deep-copied by the application or the library's repository."""
+    counted = Counter()
+
+    def counted_deepcopy(value, memo=None):
+        if memo is None:
+            counted["aggregates"] += 1
+        return copy.deepcopy(value, memo)
+
+    monkeypatch.setattr(domain.application, "deepcopy", counted_deepcopy)
+    monkeypatch.setattr(eventsourcing.application, "deepcopy", counted_deepcopy)
+    return counted
+
+
+@pytest.mark.parametrize("history", [10, 400])
+def test_a_request_opens_no_connection_copies_nothing_read_only_and_costs_the_same_at_any_history(
+        sqlite_url, monkeypatch, history):
+    requests = Requests(sqlite_url, monkeypatch)
+    try:
+        accounts, client, app = requests.found.accounts, requests.client, requests.found.app
+        auth = []
+        for n in range(4):
+            person = accounts.add_person(f"p{n}@example.org", f"P{n}", PASSWORD)
+            auth.append({"Authorization": f"Bearer {accounts.create_token(person)}"})
+        group_id = client.post("/api/groups", headers=auth[0], json={
+            "name": "Mesa", "purpose": "p", "category": "carer",
+            "decision_rule": {"rule": "majority", "quorum": "1/2"}}).json["id"]
+        voters = [accounts.person_by_email("p0@example.org")["person_id"]]
+        for n in range(1, 4):
+            voters.append(client.post(f"/api/groups/{group_id}/members", headers=auth[0], json={
+                "email": f"p{n}@example.org", "category": "professional"}).json["member_id"])
+        proposal_id = client.post(f"/api/groups/{group_id}/proposals", headers=auth[0], json={
+            "title": "t", "body": "b", "scope": "delivery"}).json["id"]
+        for n in range(history):
+            app.cast_vote(proposal_id, actor=voters[n % 4], position="for")
+        assert requests.found.runner.wait_for(app.recorder.max_notification_id(), 30)
+
+        def vote(n, **headers):
+            return lambda: client.post(f"/api/proposals/{proposal_id}/votes",
+                                       headers={**auth[n % 4], **headers},
+                                       json={"position": ("for", "against")[n % 2]})
+
+        def read():
+            return client.get(f"/api/groups/{group_id}/record?limit=100", headers=auth[1])
+
+        for n in range(4):  # each person's first request may open a pooled connection
+            requests.cost(vote(n))
+            requests.cost(read)
+        # A vote: the token (1), the membership from the read models (3: the library's reads
+        # are BEGIN, SELECT, ROLLBACK), the proposal's and the group's events since cached (6),
+        # the insert (3). With an Idempotency-Key, its claim (3) and its answer (3).
+        votes = [requests.cost(vote(n)) for n in range(4)]
+        assert votes == [{"statements": 13, "connections": 0, "copies": 1}] * 4
+        keyed = [requests.cost(vote(n, **{"Idempotency-Key": f"k{n}"})) for n in range(4)]
+        assert keyed == [{"statements": 19, "connections": 0, "copies": 1}] * 4
+        # A record page: the token, the membership, the group's state, the page, its
+        # proposals, the texts, the names (accounts, the group's events since cached, texts).
+        reads = [requests.cost(read) for _ in range(3)]
+        assert reads == [{"statements": 18, "connections": 0, "copies": 0}] * 3
+    finally:
+        requests.close()

@@ -165,3 +165,56 @@ def test_an_auditor_and_a_member_are_never_the_same_person(world):
     vote = client.post(f"/api/groups/{world['group']}/proposals", headers=auth["auditor"],
                        json={"title": "P", "body": "B", "scope": "delivery"})
     assert vote.status_code == 403
+
+
+def test_read_models_that_lag_never_grant_a_change_the_log_has_taken_away(web, people,
+                                                                           sqlite_url):
+    """Requests are let in by the read models when they list the person: with the views held
+    back, someone just admitted acts and reads at once (the log decides for them), and someone
+    just removed is refused every change (the command checks the log again); they read until
+    the views fold their removal, no longer after."""
+    from webapp.storage import close_views, open_runner
+
+    client, found = web.test_client(), web.extensions["reciproca"]
+    ana, bea, carla = (people[name]["auth"] for name in ("ana", "bea", "carla"))
+    group = client.post("/api/groups", headers=ana, json={
+        "name": "Mesa", "purpose": "p", "category": "carer", "decision_rule": MAJORITY}).json
+    client.post(f"/api/groups/{group['id']}/members", headers=ana,
+                json={"email": "bea@example.org", "category": "professional"})
+    proposal = client.post(f"/api/groups/{group['id']}/proposals", headers=ana, json={
+        "title": "t", "body": "b", "scope": "delivery"}).json
+    assert found.runner.wait_for(proposal["position"], 30)
+    found.runner.stop()  # the views stay where they are from here on
+    held_at = found.runner.views.position()
+
+    admitted = client.post(f"/api/groups/{group['id']}/members", headers=ana,
+                           json={"email": "carla@example.org", "category": "community"})
+    assert admitted.status_code == 201
+    assert client.post(f"/api/proposals/{proposal['id']}/votes", headers=carla,
+                       json={"position": "for"}).status_code == 201
+    assert client.get(f"/api/groups/{group['id']}/power-balance",
+                      headers=carla).status_code == 200
+
+    removed = client.post(f"/api/groups/{group['id']}/members/{people['bea']['id']}/remove",
+                          headers=ana, json={"reason": "Motivo"})
+    assert removed.status_code == 201
+    before = found.app.recorder.max_notification_id()
+    for path, body in ((f"/api/proposals/{proposal['id']}/votes", {"position": "for"}),
+                       (f"/api/proposals/{proposal['id']}/comments", {"body": "Hola"}),
+                       (f"/api/groups/{group['id']}/contributions",
+                        {"kind": "task", "description": "Sala"})):
+        refused = client.post(path, headers=bea, json=body)
+        assert refused.status_code == 404, (path, refused.json)
+    assert found.app.recorder.max_notification_id() == before
+    assert found.runner.views.position() == held_at  # the views really lagged throughout
+    assert client.get(f"/api/groups/{group['id']}/power-balance",
+                      headers=bea).status_code == 200
+
+    runner = open_runner(found.app, sqlite_url)
+    try:
+        runner.catch_up()
+    finally:
+        runner.stop()
+        close_views(runner.views)
+    assert client.get(f"/api/groups/{group['id']}/power-balance",
+                      headers=bea).status_code == 404

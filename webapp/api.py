@@ -12,7 +12,8 @@ from marshmallow import ValidationError
 
 from projections import queries
 from webapp.auth import require_person
-from webapp.commands import Caller, dispatch, visible_group, visible_proposal
+from webapp.commands import (Caller, check_group, dispatch, visible_group,
+                             visible_proposal)
 from webapp.cursors import make_cursor, read_cursor
 from webapp.idempotency import idempotent, request_id
 from webapp.inputs import json_body
@@ -78,7 +79,7 @@ def group(group_id: str):
     if not isinstance(params, dict):
         return params
     texts = services().app.texts
-    names = names_in(services(), group, list(group.members))
+    names = names_in(services(), group_id, list(group.members))
     return jsonify(GroupOut().dump({
         "id": group_id, "name": texts.text(group.name), "purpose": texts.text(group.purpose),
         "decision_rule": group.rule, "your_roles": group.roles_of(person["person_id"]),
@@ -136,7 +137,7 @@ def table_proposal(group_id: str):
 @api.get("/groups/<group_id>/proposals")
 def proposals(group_id: str):
     """The group's proposals from the read models, newest first, perhaps of one status."""
-    group = visible_group(services(), group_id, require_person()["person_id"])
+    check_group(services(), group_id, require_person()["person_id"])
     params = read_query(ProposalsQuery)
     if not isinstance(params, dict):
         return params
@@ -152,7 +153,7 @@ def proposals(group_id: str):
                        "comments": len(p["comments"])} for p in page["proposals"]],
         "next_cursor": (None if page["next_before"] is None else make_cursor(
             "proposals", group=group_id, before=page["next_before"])),
-        "names": names_in(found, group, [p["proposer"] for p in page["proposals"]]),
+        "names": names_in(found, group_id, [p["proposer"] for p in page["proposals"]]),
     }))
 
 
@@ -192,7 +193,7 @@ def proposal(proposal_id: str):
         "at_deadline": proposal.at_deadline, "history": proposal.versions,
         "comments": proposal.comments, "texts": texts,
     }
-    answer["names"] = names_in(found, found.app.group(proposal.group_id), answer)
+    answer["names"] = names_in(found, proposal.group_id, answer)
     return jsonify(ProposalOut().dump(answer))
 
 
@@ -237,23 +238,23 @@ def contribute(group_id: str):
 # Read models ----------------------------------------------------------------------------------
 
 def _read(group_id: str, answer, schema=ReadQuery):
-    group = visible_group(services(), group_id, require_person()["person_id"])
+    check_group(services(), group_id, require_person()["person_id"])
     params = read_query(schema)
     if not isinstance(params, dict):
         return params
-    return answer(services().runner.views, params, group)
+    return answer(services().runner.views, params)
 
 
 @api.get("/groups/<group_id>/record")
 def record(group_id: str):
     """A page of the record, with the texts its entries refer to and the names of the people
     in it. `next_cursor` continues it (`next_since` too, for clients of the first version)."""
-    def answer(views, p, group):
+    def answer(views, p):
         since, as_of = _record_start(group_id, p)
         found = queries.shared_record(views, group_id, since=since, as_of=as_of,
                                       limit=p["limit"])
         found["texts"] = texts_in(services(), found)
-        found["names"] = names_in(services(), group, found)
+        found["names"] = names_in(services(), group_id, found)
         found["next_cursor"] = None if found["next_since"] is None else make_cursor(
             "record", group=group_id, after=found["next_since"], as_of=as_of)
         return jsonify(RecordOut().dump(found))
@@ -278,26 +279,26 @@ def _record_start(group_id: str, params: dict) -> tuple[int, int | None]:
 
 @api.get("/groups/<group_id>/power-balance")
 def power_balance(group_id: str):
-    return _read(group_id, lambda views, p, _group: jsonify(PowerBalanceOut().dump(
+    return _read(group_id, lambda views, p: jsonify(PowerBalanceOut().dump(
         queries.power_balance(views, group_id, p.get("as_of")))))
 
 
 @api.get("/groups/<group_id>/power-balance/<figure>/<key>")
 def trace(group_id: str, figure: str, key: str):
     """The record entries behind one figure of one category or side, paged by position."""
-    return _read(group_id, lambda views, p, _group: jsonify(TraceOut().dump(queries.trace(
+    return _read(group_id, lambda views, p: jsonify(TraceOut().dump(queries.trace(
         views, group_id, figure, key, as_of=p.get("as_of"), after=p["since"],
         limit=p["limit"]))))
 
 
 @api.get("/groups/<group_id>/principles")
 def principles(group_id: str):
-    return _read(group_id, lambda views, p, _group: jsonify(PrinciplesOut().dump(
+    return _read(group_id, lambda views, p: jsonify(PrinciplesOut().dump(
         queries.principles(views, group_id, p.get("as_of")))))
 
 
 @api.get("/groups/<group_id>/level")
 def level(group_id: str):
-    return _read(group_id, lambda views, p, _group: jsonify(LevelOut().dump(
+    return _read(group_id, lambda views, p: jsonify(LevelOut().dump(
         queries.level(views, group_id, p.get("as_of")))))
 

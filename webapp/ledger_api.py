@@ -11,7 +11,7 @@ from domain.errors import NotFound
 from projections import checkpoints
 from projections.ledger_store import LedgerStore, stored_event
 from webapp.auth import require_person
-from webapp.commands import visible_group
+from webapp.commands import check_group
 from webapp.exports import export as export_table
 from webapp.report import build, covering_checkpoint
 from webapp.schemas import (
@@ -66,7 +66,7 @@ def inclusion():
     app = services().app
     event = stored_event(app.recorder, params["position"])
     try:
-        visible_group(services(), str(app.mapper.to_domain_event(event).group_id),
+        check_group(services(), str(app.mapper.to_domain_event(event).group_id),
                       person["person_id"])
     except NotFound:  # as if absent: naming the event's group would map every group's ids
         raise NotFound(f"no event is stored at position {params['position']}",
@@ -77,7 +77,7 @@ def inclusion():
 @ledger_api.get("/groups/<group_id>/export")
 def export(group_id: str):
     """Every event of the group, or its decisions, as a JSON Lines or CSV download."""
-    visible_group(services(), group_id, require_person()["person_id"])
+    check_group(services(), group_id, require_person()["person_id"])
     params = ExportQuery().load(request.args.to_dict())
     content, media_type, name = export_table(
         services().runner.views, services().app.texts, group_id, table=params["table"],
@@ -88,7 +88,7 @@ def export(group_id: str):
 @ledger_api.get("/groups/<group_id>/report")
 def report(group_id: str):
     """The accountability report as one HTML file, with the checkpoint that covers it."""
-    visible_group(services(), group_id, require_person()["person_id"])
+    check_group(services(), group_id, require_person()["person_id"])
     params = ReportQuery().load(request.args.to_dict())
     views, ledger = services().runner.views, _ledger()
     html = build(views, services().app.texts, ledger, group_id, as_of=params.get("as_of"),

@@ -18,22 +18,32 @@ def texts_in(found: Services, answer) -> dict[str, str | None]:
     return found.app.texts.read(sorted(cited_texts(answer)))
 
 
-def names_in(found: Services, group, answer) -> dict[str, str | None]:
-    """Names for every person id in `answer` (ids of anything else are left out)."""
+def names_in(found: Services, group_id: str, answer) -> dict[str, str | None]:
+    """Names for every person id in `answer` (ids of anything else are left out); the group's
+    own names of its people come from its cached aggregate, read (not copied)."""
     ids = _uuids(answer)
     names: dict[str, str | None] = dict(found.accounts.names(sorted(ids)))
-    given = {person: ref for person, ref in group.display_names.items()
-             if person in ids and names.get(person) is None}
+    unnamed = ids - names.keys()
+    given = {} if not unnamed else {
+        person: ref for person, ref in found.app.group(group_id).display_names.items()
+        if person in unnamed}
     texts = found.app.texts.read([ref["text_id"] for ref in given.values()])
     names.update({person: texts[ref["text_id"]] for person, ref in given.items()})
     return names
 
 
 def _uuids(value) -> set[str]:
-    if isinstance(value, str):
-        return {value} if _UUID.fullmatch(value) else set()
-    if isinstance(value, dict):
-        return set().union(*map(_uuids, value), *map(_uuids, value.values()))
-    if isinstance(value, list):
-        return set().union(*map(_uuids, value))
-    return set()
+    """Every UUID string anywhere in `value` (keys included): one walk with one set, as
+    `cited_texts` does (a record page is thousands of nodes)."""
+    found, pending = set(), [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if len(item) == 36 and _UUID.fullmatch(item):
+                found.add(item)
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found

@@ -10,9 +10,10 @@ them to psycopg's `%(name)s` on PostgreSQL. Rows come back as dicts.
 
 On SQLite a transaction takes an idle connection of this process (opening one only when none is
 idle) and gives it back when it ends, so a request does not pay for opening the file; `close()`
-closes them all. The event store has already put the file in WAL mode. Python's sqlite3 begins the transaction at the first write, so reads made before it are
-not isolated from other writers; `cursor(write=True)` takes the write lock at once (BEGIN
-IMMEDIATE) for a read-then-write that must not interleave. On PostgreSQL (READ COMMITTED) lock
+closes them all. The event store has already put the file in WAL mode. Python's sqlite3 begins
+the transaction at the first write, so reads made before it are not isolated from other
+writers; `cursor(write=True)` takes the write lock at once (BEGIN IMMEDIATE) for a
+read-then-write that must not interleave. On PostgreSQL (READ COMMITTED) lock
 the rows instead (`SELECT ... FOR UPDATE`, see `Database.for_update`).
 """
 

@@ -20,7 +20,7 @@ from simple_websocket import ConnectionClosed
 from wsproto.frame_protocol import CloseReason
 
 from webapp.auth import current_person, require_person
-from webapp.commands import visible_group
+from webapp.commands import check_group
 from webapp.live.commands import handle
 from webapp.live.hub import CLOSE, Hub, Message, Outbox, dumps
 from webapp.services import error_response, services
@@ -77,7 +77,7 @@ def _admit():
 
 
 def _check_member(group_id: str, person: dict) -> None:
-    visible_group(services(), group_id, person["person_id"])
+    check_group(services(), group_id, person["person_id"])
 
 
 @sock.route("/ws/groups/<group_id>", bp=live)
