@@ -158,12 +158,20 @@ def test_the_new_pages_have_no_wcag_a_or_aa_violation(chromium, served, group, p
     paths = [f"/proposals/{proposal}/amend", f"/proposals/{proposal}/withdraw",
              f"/groups/{group}/me", f"/groups/{group}/leave", f"/groups/{group}/roles",
              f"/groups/{group}/members/{people['bea']['id']}/remove", "/account",
-             "/groups/new", f"/groups/{group}/rule", "/password-reset"]
+             "/groups/new", f"/groups/{group}/rule", "/password-reset",
+             f"/groups/{group}/people"]
     for path in paths:
         ana.goto(served + path)
         violations = [v for v in axe.run(ana).response["violations"] if WCAG & set(v["tags"])]
         if violations:
             found[path] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    ana.goto(f"{served}/groups/{group}/people")  # a new link shown once, with its QR code
+    ana.click("#invite button[type=submit]")
+    ana.locator("#invite-link").wait_for()
+    assert "/invitations/" in ana.input_value("#invite-link")
+    violations = [v["id"] for v in axe.run(ana).response["violations"] if WCAG & set(v["tags"])]
+    if violations:
+        found["a new invitation link"] = violations
     ana.goto(f"{served}/account")  # with errors shown beside the fields
     ana.click("#password button[type=submit]")
     ana.locator("#current_password-error", has_text=re.compile(".+")).wait_for()

@@ -430,3 +430,77 @@ def test_a_forgotten_password_page_without_mail_says_whom_to_ask(sqlite_url, mon
         assert "This server cannot send mail." in error_text(answer)
     finally:
         web.extensions["reciproca"].close()
+
+
+# Bringing people in: links, admitting, auditors ------------------------------------------------
+
+def test_a_chair_makes_an_invitation_link_sees_it_once_and_withdraws_it(web, people, room):
+    group_id, _ = room
+    ana, bea = browser(web, people["ana"]), browser(web, people["bea"])
+    assert 'href="/groups/{}/people"'.format(group_id) not in page(bea, f"/groups/{group_id}")
+    assert bea.get(f"/groups/{group_id}/people").status_code == 403
+    token = csrf_of(page(bea, f"/groups/{group_id}"))
+    assert bea.post(f"/groups/{group_id}/people/invitation", data={
+        "csrf_token": token, "category": "carer"}).status_code == 403
+    assert f'href="/groups/{group_id}/people"' in page(ana, f"/groups/{group_id}")
+    form = page(ana, f"/groups/{group_id}/people")
+    assert ana.post(f"/groups/{group_id}/people/invitation",
+                    data={"category": "carer"}).status_code == 400
+    wrong = ana.post(f"/groups/{group_id}/people/invitation", data={
+        "csrf_token": csrf_of(form), "form": "invite", "category": "carer",
+        "expires_in_days": "45", "note": "Para Dora"})
+    assert wrong.status_code == 422
+    assert re.search(r'id="invite-expires_in_days-error"[^>]*>Debe ser mayor o igual que 1',
+                     error_text(wrong))
+    assert 'value="Para Dora"' in wrong.get_data(as_text=True)
+    made = ana.post(f"/groups/{group_id}/people/invitation", data={
+        "csrf_token": csrf_of(form), "form": "invite", "category": "carer", "role": "observer",
+        "expires_in_days": "3", "note": "Para <b>Dora</b>"})
+    assert made.status_code == 201
+    html = made.get_data(as_text=True)
+    link = re.search(r'id="invite-link" value="([^"]+)"', html).group(1)
+    assert "/invitations/" in link and "<svg" in html
+    assert "Para &lt;b&gt;Dora&lt;/b&gt;" in html
+    assert link.rsplit("/", 1)[1] not in page(ana, f"/groups/{group_id}/people")  # shown once
+    [open_] = web.extensions["reciproca"].invitations.open_ones(group_id)
+    assert (open_["category"], open_["role"]) == ("carer", "observer")
+    assert bea.post(f"/groups/{group_id}/invitations/{open_['invitation_id']}/withdraw",
+                    data={"csrf_token": token}).status_code == 403
+    listing = page(ana, f"/groups/{group_id}/people")
+    done = ana.post(f"/groups/{group_id}/invitations/{open_['invitation_id']}/withdraw",
+                    data={"csrf_token": csrf_of(listing)})
+    assert done.status_code == 303
+    assert web.extensions["reciproca"].invitations.open_ones(group_id) == []
+    assert "La invitación se ha retirado" in page(ana, f"/groups/{group_id}/people")
+    assert web.test_client().get(link.split("localhost", 1)[1]).status_code == 410
+
+
+def test_a_chair_admits_someone_with_an_account_and_appoints_an_auditor(web, people, room):
+    group_id, _ = room
+    ana = browser(web, people["ana"])
+    accounts = web.extensions["reciproca"].accounts
+    accounts.add_person("dora@example.org", "Dora", PASSWORD)
+    form = page(ana, f"/groups/{group_id}/people")
+    unknown = ana.post(f"/groups/{group_id}/people/admit", data={
+        "csrf_token": csrf_of(form), "form": "admit", "email": "eva@example.org",
+        "category": "community", "role": "member"})
+    assert unknown.status_code == 422
+    assert re.search(r'id="admit-email-error"[^>]*>ninguna cuenta tiene este correo',
+                     error_text(unknown))
+    done = ana.post(f"/groups/{group_id}/people/admit", data={
+        "csrf_token": csrf_of(form), "form": "admit", "email": "dora@example.org",
+        "category": "community", "role": "observer",
+        "back": f"/groups/{group_id}/people"})
+    assert done.status_code == 303
+    dora = accounts.person_by_email("dora@example.org")["person_id"]
+    assert domain(web).group(group_id).roles_of(dora) == ["observer"]
+    member_as_auditor = ana.post(f"/groups/{group_id}/people/auditor", data={
+        "csrf_token": csrf_of(form), "form": "auditor", "email": "dora@example.org"})
+    assert member_as_auditor.status_code == 422
+    assert ana.post(f"/groups/{group_id}/people/auditor", data={
+        "form": "auditor", "email": "carla@example.org"}).status_code == 400
+    appointed = ana.post(f"/groups/{group_id}/people/auditor", data={
+        "csrf_token": csrf_of(form), "form": "auditor", "email": "carla@example.org",
+        "back": f"/groups/{group_id}/people"})
+    assert appointed.status_code == 303
+    assert people["carla"]["id"] in domain(web).group(group_id).auditors

@@ -10,5 +10,5 @@ pages = Blueprint("pages", __name__, template_folder="templates", static_folder=
                   static_url_path="/static")
 
 from webapp.pages import (  # noqa: E402,F401  (routes)
-    account, decision_rule, figures, forgotten_password, found_group, group, helpers, links,
-    meeting, membership, my_account, proposal_changes, removal, roles)
+    account, decision_rule, figures, forgotten_password, found_group, group, helpers, inviting,
+    links, meeting, membership, my_account, proposal_changes, removal, roles)
