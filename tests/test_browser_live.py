@@ -2,7 +2,7 @@
 (then the principles) open while another decides or contributes in her own browser; the figures
 change in place, without a reload, focus stays where it was, an opened "see the evidence" stays
 open, and the change is announced politely; in Spanish and in English; axe-core finds no WCAG A/AA
-violation on the changed pages. Screenshots go to `artifacts/screenshots/` (not tracked)."""
+violation on the changed pages; easy read stays easy read. Screenshots go to `artifacts/screenshots/` (not tracked)."""
 
 from axe_playwright_python.sync_playwright import Axe
 
@@ -87,19 +87,26 @@ def test_the_power_and_principles_pages_change_live_while_another_member_decides
     assert ana.dialogs == [] and bea.dialogs == []
 
 
-def test_in_english_the_principles_page_follows_a_contribution_live(chromium, served, group,
-                                                                    people):
+def test_in_english_and_easy_read_the_principles_page_follows_a_contribution_live(
+        chromium, served, group, people):
     ana = member(chromium, served, people["ana"], lang="en-GB")
-    bea = member(chromium, served, people["bea"], lang="en-GB")
+    bea = member(chromium, served, people["bea"], lang="en-GB", width=360)
+    bea.goto(f"{served}/groups/{group}/principles")
+    bea.click("text=Easy read")
     watching(bea, f"{served}/groups/{group}/principles")
     assert bea.locator("html").get_attribute("lang") == "en"
+    notes = bea.locator("#figures .easy-note").count()
+    assert notes >= 6  # one plain explanation per principle
     count = bea.locator("#principle-asset_based .count")
     assert count.inner_text() == "0 pieces of evidence in the record"
     contribute(ana, served, group, "I can cook for twenty", label="Record a contribution")
     count.filter(has_text="1 piece of evidence in the record").wait_for()
     bea.locator("#announcer", has_text="The figures were updated.").wait_for(state="attached")
+    assert bea.locator("#figures .easy-note").count() == notes  # still in easy read
+    assert "easy" in bea.locator("body").get_attribute("class")
     assert not_reloaded(bea) and wcag_violations(bea) == []
-    shot(bea, "principles-live-en")
+    assert bea.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(bea, "principles-live-easy-en")
     watching(bea, f"{served}/groups/{group}/power")
     assert wcag_violations(bea) == []
 
