@@ -56,3 +56,9 @@ class Clock:
 
     def advance(self, **span) -> None:
         self.now += timedelta(**span)
+
+
+def folded(flask_app) -> None:
+    """Once the read models include every stored event (an API write does not wait for them)."""
+    found = flask_app.extensions["reciproca"]
+    assert found.runner.wait_for(found.app.recorder.max_notification_id() or 0, 60)

@@ -132,3 +132,27 @@ def test_after_a_dropped_connection_the_level_page_says_so_and_catches_up(chromi
     assert "El grupo ha cerrado 0 decisiones" in before
     assert not_reloaded(bea)
     shot(bea, "level-caught-up-es")
+
+
+def test_the_meeting_screen_shows_a_proposal_opened_after_it_was_put_up(chromium, served, group,
+                                                                         people):
+    screen = member(chromium, served, people["ana"])  # the chair's laptop on the shared screen
+    watching(screen, f"{served}/groups/{group}/meeting")
+    assert screen.locator("h2.huge").inner_text() == "Ahora no hay ninguna propuesta abierta."
+    phone = member(chromium, served, people["bea"], width=360)
+    phone.goto(f"{served}/groups/{group}")
+    phone.click("text=Escribir una propuesta nueva")
+    phone.fill("#table-title", "Fiesta de primavera")
+    phone.fill("#table-body", "En abril")
+    phone.click("#table button[type=submit]")
+    screen.locator("h2.huge", has_text="Fiesta de primavera").wait_for()
+    screen.locator("#announcer", has_text="Ahora se decide: Fiesta de primavera").wait_for(
+        state="attached")
+    screen.select_option("#record-voter", label="Ana")  # the note-taker's panel came with it
+    screen.locator("#record-vote button.vote-for").click()
+    screen.locator('.meeting-tally [data-count="for"]', has_text="1").wait_for()
+    phone.locator("article.proposal", has_text="Fiesta de primavera").locator(
+        "button.vote-against").click()
+    screen.locator('.meeting-tally [data-count="against"]', has_text="1").wait_for()
+    assert not_reloaded(screen) and wcag_violations(screen) == []
+    shot(screen, "meeting-live-es")

@@ -7,7 +7,7 @@ loads no script or image from anywhere else and works on a venue's slow wifi.
 """
 
 import segno
-from flask import render_template, request, url_for
+from flask import jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from marshmallow import ValidationError
@@ -34,8 +34,7 @@ def meeting_page(group_id: str):
     secret is never in an address); otherwise the code opens the sign-in page."""
     room = Room(group_id, signed_in())
     open_ = room.open_proposals()
-    chosen = request.values.get("proposal")
-    current = next((p for p in open_ if p["id"] == chosen), open_[0] if open_ else None)
+    current = _current(open_, request.values.get("proposal"))
     join, title, errors = url_for("pages.sign_in", _external=True), _("Scan to open Reciproca"), {}
     status = 200
     if request.method == "POST":
@@ -50,3 +49,21 @@ def meeting_page(group_id: str):
                            join_url=join, qr=qr_svg(join, title), invited=not errors and
                            request.method == "POST", errors=errors,
                            entries=room.entries(newest=5)), status
+
+
+def _current(open_: list[dict], chosen: str | None) -> dict | None:
+    """The proposal on the screen: the one chosen if it is open, else the latest open one."""
+    return next((p for p in open_ if p["id"] == chosen), open_[0] if open_ else None)
+
+
+@pages.get("/groups/<group_id>/meeting/current")
+def meeting_current(group_id: str):
+    """For the screen's script while no proposal is on it: the proposal now open (if any), its
+    part of the screen and the note-taker's panel, drawn by the page's own partials."""
+    room = Room(group_id, signed_in())
+    current = _current(room.open_proposals(), None)
+    return jsonify({
+        "id": current and current["id"],
+        "html": render_template("_meeting_current.html", room=room, current=current),
+        "notes": render_template("_meeting_notes.html", room=room, current=current),
+        "announce": current and _("Now deciding: %(title)s", title=current["title"])})

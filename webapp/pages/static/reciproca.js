@@ -143,7 +143,23 @@
       .then(function (change) {
         if (change.position > position) position = change.position;
         apply(change);
+        if (change.entries.length) return onScreen();
       });
+  }
+
+  /* Meeting screen: while no proposal is on it, put the one just opened there (and the
+     note-taker's panel for it); a proposal already on the screen stays until someone moves on. */
+  var screen = document.getElementById("meeting-current");
+
+  function onScreen() {
+    if (!screen || screen.dataset.current) return;
+    return getJSON(screen.dataset.meetingUrl).then(function (now) {
+      if (!now.id || screen.dataset.current) return;
+      screen.innerHTML = now.html;
+      document.getElementById("meeting-notes").innerHTML = now.notes;
+      screen.dataset.current = now.id;
+      announce([now.announce]);
+    });
   }
 
   /* Figures pages: the region drawn again by the server; swapped in only when it differs from

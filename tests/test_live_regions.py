@@ -1,11 +1,14 @@
-"""The figures pages' live region without a browser: the power, principles and level pages name
-the region their script asks for, and the region is the page's own partial drawn again (same
-language, same reading mode, same charts), with the position it is folded up to."""
+"""The live regions of pages without a browser: the power, principles and level pages name the
+region their script asks for, and the region is the page's own partial drawn again (same
+language, same reading mode, same charts), with the position it is folded up to; the meeting
+screen with no proposal on it asks for the one just opened, with the note-taker's panel for
+those who may record votes."""
 
 import re
 
 import pytest
 
+from tests.helpers import folded
 from tests.test_pages import browser, page, room  # noqa: F401  (a fixture)
 
 
@@ -50,3 +53,27 @@ def test_a_page_as_of_a_position_is_not_live_and_strangers_get_no_region(web, pe
     assert client.get(f"/groups/{group_id}/figures/power?after=99999999").status_code == 200
     stranger = browser(web, people["carla"])
     assert stranger.get(f"/groups/{group_id}/figures/power").status_code == 404
+
+
+def test_the_meeting_screen_with_nothing_on_it_gets_the_proposal_just_opened(web, people):
+    api, ana, bea = web.test_client(), people["ana"], people["bea"]
+    group_id = api.post("/api/groups", headers=ana["auth"], json={
+        "name": "Mesa", "purpose": "p", "category": "service_user",
+        "decision_rule": {"rule": "majority", "quorum": "1/2"}}).json["id"]
+    api.post(f"/api/groups/{group_id}/members", headers=ana["auth"],
+             json={"email": bea["email"], "category": "professional"})
+    chair, member = browser(web, ana), browser(web, bea)
+    folded(web)
+    screen = page(chair, f"/groups/{group_id}/meeting")
+    url = f"/groups/{group_id}/meeting/current"
+    assert 'data-current=""' in screen and f'data-meeting-url="{url}"' in screen
+    assert chair.get(url).json["id"] is None
+    proposal_id = api.post(f"/api/groups/{group_id}/proposals", headers=bea["auth"], json={
+        "title": "Huerto <b>ya</b>", "body": "b", "scope": "design"}).json["id"]
+    folded(web)
+    now = chair.get(url).json
+    assert now["id"] == proposal_id and "Huerto &lt;b&gt;ya&lt;/b&gt;" in now["html"]
+    assert now["announce"] == "Ahora se decide: Huerto <b>ya</b>"  # shown with textContent
+    assert f'action="/proposals/{proposal_id}/vote"' in now["notes"]  # the chair records
+    assert 'data-tally="' + proposal_id in now["html"]
+    assert member.get(url).json["notes"].strip() == ""  # a member does not record for others
