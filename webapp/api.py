@@ -17,7 +17,7 @@ from webapp.commands import (Caller, check_group, dispatch, visible_group,
 from webapp.cursors import make_cursor, read_cursor
 from webapp.idempotency import idempotent, request_id
 from webapp.inputs import json_body
-from webapp.readable import names_in, texts_in
+from webapp.readable import names_in, texts_and_names, texts_in
 from webapp.schemas import (
     AfterQuery,
     GroupOut,
@@ -253,8 +253,7 @@ def record(group_id: str):
         since, as_of = _record_start(group_id, p)
         found = queries.shared_record(views, group_id, since=since, as_of=as_of,
                                       limit=p["limit"])
-        found["texts"] = texts_in(services(), found)
-        found["names"] = names_in(services(), group_id, found)
+        found["texts"], found["names"] = texts_and_names(services(), group_id, found)
         found["next_cursor"] = None if found["next_since"] is None else make_cursor(
             "record", group=group_id, after=found["next_since"], as_of=as_of)
         return jsonify(RecordOut().dump(found))

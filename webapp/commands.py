@@ -40,8 +40,11 @@ Run = Callable[[Services, Caller, dict], object]
 
 @dataclass(frozen=True)
 class Command:
-    schema: type[Schema]
-    answer: type[Schema]
+    """A registered command. Its schemas are instances made once: making a marshmallow schema
+    copies its declared fields (a large part of a vote's own time), using one keeps nothing."""
+
+    schema: Schema
+    answer: Schema
     allowed: Permission
     run: Run
     ids: tuple[str, ...] = ()
@@ -56,7 +59,7 @@ def command(name: str, schema: type[Schema], answer: type[Schema], *, allowed: P
     URL carries (they are not part of the schema), `allowed` raises when the caller may not."""
 
     def register(run: Run) -> Run:
-        COMMANDS[name] = Command(schema, answer, allowed, run, ids)
+        COMMANDS[name] = Command(schema(), answer(), allowed, run, ids)
         return run
 
     return register
@@ -71,12 +74,12 @@ def dispatch(name: str, caller: Caller, payload: object) -> dict:
     bad_ids = {key: ["an id"] for key, value in ids.items() if not isinstance(value, str)}
     if bad_ids:
         raise ValidationError(bad_ids)
-    data = command.schema().load({k: v for k, v in payload.items() if k not in command.ids})
+    data = command.schema.load({k: v for k, v in payload.items() if k not in command.ids})
     data |= ids
     found = services()
     command.allowed(found, caller, data)
     result = command.run(found, caller, data)
-    return command.answer().dump(asdict(result) if is_dataclass(result) else result)
+    return command.answer.dump(asdict(result) if is_dataclass(result) else result)
 
 
 # Who may ask ---------------------------------------------------------------------------------
