@@ -10,8 +10,10 @@ from tests.test_browser import WCAG, chromium, group, member, shot  # noqa: F401
 
 
 def watching(page, url):
-    """Open a live page and mark it: a reload or a navigation would lose the mark."""
-    page.goto(url)
+    """Open a live page, wait until its script has asked for what changed once the socket
+    opened, and mark it: a reload or a navigation would lose the mark."""
+    with page.expect_response(lambda r: "/figures/" in r.url or "/live?" in r.url):
+        page.goto(url)
     page.locator('main[data-live="open"]').wait_for(state="attached")  # the websocket
     page.evaluate("window.reciprocaMark = 'still here'")
     page.navigations = []
@@ -41,6 +43,7 @@ def test_the_power_and_principles_pages_change_live_while_another_member_decides
     bea = member(chromium, served, people["bea"])
     watching(bea, f"{served}/groups/{group}/power")
     before = bea.inner_text("#figures")
+    assert bea.inner_text("#announcer") == ""  # the region asked for on opening is the same
     table = bea.locator("#figures .table-wrap").first
     table.focus()  # Bea is reading the table with the keyboard
 
