@@ -1,6 +1,6 @@
 """In a real browser (Debian's chromium): a proposer amends and withdraws their proposal in
 English, a member changes category and leaves in Spanish, a chair gives a role and a member
-proposes one, a chair removes a member, someone founds a group, a password is changed with the keyboard only; axe-core finds no WCAG A/AA
+proposes one, a chair removes a member, someone founds a group, a member proposes another rule, a reset link is asked for, a password is changed with the keyboard only; axe-core finds no WCAG A/AA
 violation on any of these pages in either language."""
 
 import re
@@ -123,6 +123,38 @@ def test_someone_founds_a_group_in_spanish_and_chairs_it(chromium, served, peopl
     group_id = carla.url.rsplit("/", 1)[1]
     assert "chair" in web.extensions["reciproca"].app.group(group_id).roles_of(
         people["carla"]["id"])
+
+
+def test_a_member_proposes_another_rule_in_english(chromium, served, group, people, web):
+    bea = member(chromium, served, people["bea"], lang="en-GB")
+    bea.goto(f"{served}/groups/{group}")
+    bea.click("text=How the group decides")
+    assert "Majority: it passes when more vote for than against." in bea.inner_text("main")
+    bea.select_option("#rule-proposal-rule", "supermajority")
+    bea.fill("#rule-proposal-threshold", "3/4")
+    bea.fill("#rule-proposal-body", "Big changes need more of us")
+    bea.click("#rule-proposal button[type=submit]")
+    card = bea.locator("article.proposal", has_text="Decide from now on by qualified majority")
+    card.wait_for()
+    assert "Your proposal was tabled." in bea.locator(".flash").inner_text()
+
+
+def test_a_forgotten_password_link_is_asked_for_in_spanish(chromium, served, people, web):
+    from datetime import timedelta
+
+    context = chromium.new_context(locale="es-ES", extra_http_headers={"Accept-Language": "es"})
+    page = context.new_page()
+    page.goto(served + "/signin")
+    page.fill("#email", people["carla"]["email"])
+    page.keyboard.press("Enter")
+    page.click("text=He olvidado mi contraseña")
+    assert page.input_value("#email") == ""  # nothing about the account is carried over
+    page.fill("#email", people["carla"]["email"])
+    page.click("text=Enviarme un enlace")
+    page.locator("[role=status]", has_text="le hemos enviado un enlace").wait_for()
+    assert web.extensions["reciproca"].accounts.reset_asked_within(people["carla"]["id"],
+                                                                   timedelta(minutes=5))
+    context.close()
 
 
 def test_changing_ones_password_with_the_keyboard_only(chromium, served, group, people, web):
