@@ -1,7 +1,8 @@
 """In a real browser (Debian's chromium): a proposer amends and withdraws their proposal in
 English, a member changes category and leaves in Spanish, a chair gives a role and a member
-proposes one, a chair removes a member, someone founds a group, a member proposes another rule, a reset link is asked for, a password is changed with the keyboard only; axe-core finds no WCAG A/AA
-violation on any of these pages in either language."""
+proposes one, a chair removes a member, someone founds a group, a member proposes another rule,
+a reset link is asked for, a password is changed with the keyboard only; axe-core finds no WCAG
+A/AA violation on any of these pages in either language."""
 
 import re
 
