@@ -132,8 +132,8 @@ def test_a_member_changes_their_own_category_and_the_group_page_shows_it(web, pe
     same = bea.post(f"/groups/{group_id}/me/category", data={
         "csrf_token": csrf_of(form), "form": "category", "category": "carer"})
     assert same.status_code == 422
-    assert re.search(r'id="category-category-error"[^>]*>No se ha podido hacer: la categoría del miembro ya es carer',
-                     error_text(same))
+    assert re.search(r'id="category-category-error"[^>]*>No se ha podido hacer: '
+                     r'la categoría del miembro ya es carer', error_text(same))
     unknown = bea.post(f"/groups/{group_id}/me/category", data={
         "csrf_token": csrf_of(form), "form": "category", "category": "king"})
     assert unknown.status_code == 422 and "Debe ser uno de:" in error_text(unknown)
@@ -218,8 +218,8 @@ def test_a_chair_changes_a_role_at_once_and_others_may_only_propose_it(web, peop
         "csrf_token": csrf_of(chair), "form": "role", "member_id": people["bea"]["id"],
         "role": "note_taker", "action": "assign"})
     assert twice.status_code == 422
-    assert re.search(r'id="role-role-error"[^>]*>No se ha podido hacer: el miembro ya tiene el rol',
-                     error_text(twice))
+    assert re.search(r'id="role-role-error"[^>]*>No se ha podido hacer: '
+                     r'el miembro ya tiene el rol', error_text(twice))
 
 
 def test_a_member_proposes_a_role_change_that_the_group_then_decides(web, people, room):
@@ -273,8 +273,8 @@ def test_changing_ones_password_needs_the_current_one_and_a_good_new_one(web, pe
         "csrf_token": csrf_of(form), "current_password": PASSWORD,
         "new_password": "password1234", "new_password_again": "password1234"})
     assert weak.status_code == 422
-    assert re.search(r'id="new_password-error"[^>]*>No se ha podido hacer: la contraseña es demasiado común',
-                     error_text(weak))
+    assert re.search(r'id="new_password-error"[^>]*>No se ha podido hacer: '
+                     r'la contraseña es demasiado común', error_text(weak))
     assert web.extensions["reciproca"].accounts.sign_in(
         people["ana"]["email"], PASSWORD, "127.0.0.1")  # unchanged so far
     done = ana.post("/account/password", data={

@@ -170,7 +170,8 @@ def contribute(group_id: str):
                              if request.form.get(f"score_{p}")}
         payload.update(form_fields("comment"))
     else:
-        payload.update(form_fields("description", *(["to_member_id"] if kind == "support" else [])))
+        payload.update(form_fields("description",
+                                   *(["to_member_id"] if kind == "support" else [])))
         tags = [t.strip() for t in request.form.get("tags", "").split(",") if t.strip()]
         if kind == "asset" and tags:
             payload["tags"] = tags
