@@ -1,7 +1,8 @@
 """Live fan-out: a vote sent over HTTP until every one of N websocket clients of its group has
 the event, against a bare flask-sock broadcast served the same way (gunicorn gthread, one
-worker, SQLite). Clients are drained in turn after each send, so "last client received" is an
-upper bound, the same for both.
+worker, SQLite). The N clients are read by one thread (a selector over plain sockets, frames
+parsed by wsproto), so the benchmark's own side costs one thread, not N: a round ends when the
+last client has the message, timed as it arrives.
 
 `workers()` serves the app under each of gunicorn's worker classes in BENCH_FANOUT_WORKERS
 (gthread, as `reciproca serve` does, and gevent) with the largest number of sockets, and
@@ -11,11 +12,16 @@ worker (docs/deploy.md)."""
 import http.client
 import json
 import os
+import selectors
+import socket
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 from simple_websocket import Client
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, CloseConnection, Ping, Request, TextMessage
 
 from bench.common import median, peak_mib, percentile, scratch_sqlite
 from bench.http_votes import _free_port, _people, _serving, proposal_on
@@ -42,25 +48,78 @@ def _connect_all(url: str, count: int, headers: dict | None = None) -> list[Clie
         return list(pool.map(lambda _: _connect(url, headers), range(count)))
 
 
-def _drain(clients: list[Client], wanted) -> None:
-    for client in clients:
+class Readers:
+    """`count` websocket clients of `url`, all read by the calling thread (`wait`)."""
+
+    def __init__(self, url: str, count: int, headers: dict | None = None):
+        parts = urlsplit(url)
+        self.address = (parts.hostname, parts.port)
+        self.target = parts.path + (f"?{parts.query}" if parts.query else "")
+        self.headers = [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
+        with ThreadPoolExecutor(16) as pool:
+            self.clients = list(pool.map(lambda _: self._connect(), range(count)))
+        self.selector = selectors.DefaultSelector()
+        for client in self.clients:
+            self.selector.register(client[0], selectors.EVENT_READ, client)
+
+    def _connect(self):
+        deadline = time.monotonic() + 60
         while True:
-            text = client.receive(timeout=60)
-            if text is None:
-                raise RuntimeError("a client received nothing within 60 s")
-            if wanted(text):
+            try:
+                sock = socket.create_connection(self.address, timeout=60)
                 break
+            except ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        ws = WSConnection(ConnectionType.CLIENT)
+        sock.sendall(ws.send(Request(host=self.address[0], target=self.target,
+                                     extra_headers=self.headers)))
+        while True:
+            ws.receive_data(sock.recv(65536) or None)
+            for event in ws.events():
+                if isinstance(event, AcceptConnection):
+                    return sock, ws, []
+                raise RuntimeError(f"the websocket was refused: {event!r}")
+
+    def wait(self, wanted, timeout: float = 60) -> None:
+        """Until every client has received a text message for which `wanted(text)` holds."""
+        pending, deadline = {id(client) for client in self.clients}, time.monotonic() + timeout
+        while pending:
+            ready = self.selector.select(max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise RuntimeError(f"{len(pending)} clients received nothing within {timeout} s")
+            for key, _ in ready:
+                sock, ws, parts = key.data
+                ws.receive_data(sock.recv(65536) or None)
+                for event in ws.events():
+                    if isinstance(event, Ping):
+                        sock.sendall(ws.send(event.response()))
+                    elif isinstance(event, TextMessage):
+                        parts.append(event.data)
+                        if event.message_finished:
+                            text = "".join(parts)
+                            parts.clear()
+                            if wanted(text):
+                                pending.discard(id(key.data))
+                    elif isinstance(event, CloseConnection):
+                        raise RuntimeError(f"the server closed a socket: {event.reason}")
+
+    def close(self) -> None:
+        self.selector.close()
+        for sock, _, _ in self.clients:
+            sock.close()
 
 
-def _rounds(send, clients, wanted_for) -> dict:
+def _rounds(send, readers: Readers, wanted_for) -> dict:
+    readers.wait(wanted_for(send(-1)))  # a first round, not timed: every socket is following
     latencies = []
     for n in range(ROUNDS):
         started = time.perf_counter()
         marker = send(n)
-        _drain(clients, wanted_for(marker))
+        readers.wait(wanted_for(marker))
         latencies.append(time.perf_counter() - started)
-    for client in clients:
-        client.close()
+    readers.close()
     return {"p50_ms": 1000 * median(latencies), "p99_ms": 1000 * percentile(latencies, 99)}
 
 
@@ -80,13 +139,14 @@ def _ours(count: int, worker: str = "gthread") -> dict:
         with _serving(_serve_command(port, count, worker), {"RECIPROCA_DATABASE_URL": url},
                       port) as process:
             post, gid, pid = proposal_on(port, ana_token)
-            clients = _connect_all(f"ws://127.0.0.1:{port}/ws/groups/{gid}", count,
-                                   {"Authorization": f"Bearer {ana_token}"})
+            # since=0: a socket whose subscription comes after a vote gets it by the replay
+            readers = Readers(f"ws://127.0.0.1:{port}/ws/groups/{gid}?since=0", count,
+                              {"Authorization": f"Bearer {ana_token}"})
             positions = ("for", "against")
             found = _rounds(
                 lambda n: post(f"/api/proposals/{pid}/votes", {"position": positions[n % 2]},
                                bea_token)["position"],
-                clients,
+                readers,
                 lambda position: lambda text: (json.loads(text).get("type") == "event"
                                                and json.loads(text)["position"] >= position))
             found["peak_mib"] = peak_mib(process.pid)
@@ -102,7 +162,7 @@ def _bare(count: int) -> dict:
                "--graceful-timeout", "1", "--worker-connections", str(2 * count + 64),
                "bench.bare_broadcast:app"]
     with _serving(command, {}, port):
-        clients = _connect_all(f"ws://127.0.0.1:{port}/ws", count)
+        readers = Readers(f"ws://127.0.0.1:{port}/ws", count)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:  # until every socket's sender is registered
             conn.close()
@@ -117,7 +177,7 @@ def _bare(count: int) -> dict:
             conn.getresponse().read()
             return n
 
-        return _rounds(send, clients, lambda n: lambda text: json.loads(text)["n"] == n)
+        return _rounds(send, readers, lambda n: lambda text: json.loads(text)["n"] == n)
 
 
 def fanout(sizes=SOCKETS) -> dict:

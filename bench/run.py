@@ -53,8 +53,9 @@ WHY = {
                "parts are encoding each record row as JSON and the composite fold itself.",
     "fan-out": "Reciproca's time includes the vote itself (the command, its commit, the fold) "
                "before any socket is written; the bare broadcast only hands a message over. "
-               "Each socket holds one gthread thread, so at 1,000 sockets one worker runs "
-               "1,000 threads on 2 cores.",
+               "The hub frames each message once, but each socket still has its own sender "
+               "thread: at 1,000 sockets one worker wakes 1,000 threads that take the GIL in "
+               "turn on 2 cores, the same hand-off the bare broadcast pays.",
     "cross-process": "From the event's time to B's client: A's command commits and the store "
                      "NOTIFYs A's runner; A reads the new event, folds it and commits the page "
                      "(a few round trips, pipelined) with a NOTIFY; B's runner reads the new "
@@ -148,7 +149,8 @@ def _fanout() -> list[str]:
     return ["## 3. Live fan-out to the websocket clients of one group", "",
             f"SQLite, `reciproca serve` (gthread, one worker, a thread per socket); "
             f"{fanout.ROUNDS} rounds: a vote POSTed over HTTP until every client has its event "
-            "(clients drained in turn: an upper bound). Bare: flask-sock under the same gunicorn "
+            "(the clients read by one thread of the benchmark, each message timed as it arrives). "
+            "Bare: flask-sock under the same gunicorn "
             "worker, a POST handing one message to every socket's sender. Reciproca's time "
             "includes the vote itself (the command, its commit, the runner's fold).", "",
             "| sockets | Reciproca | bare broadcast | p99 ratio |", "|---|---|---|---|", *rows]
@@ -239,15 +241,11 @@ def _reads() -> list[str]:
 
 SERVING = [
     "## Why `reciproca serve` uses gunicorn's gthread worker", "",
-    "Each open websocket holds one thread of a gthread worker (`--threads`, 128 by default), so "
-    "a worker's sockets are bounded by its threads and each costs a thread's stack (mostly "
-    "untouched virtual memory). gevent would hold thousands of sockets in one thread, but "
-    "everything under the app blocks in ways gevent must patch: the event store's SQLite and "
-    "psycopg connections, the runner's thread and its condition variables, the library's "
-    "locks. Patched wrongly, one blocking call stalls every socket of the worker, which no "
-    "test here would show as a failure, only as latency. gevent is not installed here and was "
-    "not measured in this run; gthread is what the fan-out section above measures. To hold "
-    "more sockets, add threads or workers (PostgreSQL) behind the proxy.", ""]
+    "Each open websocket holds one thread of a gthread worker (`--threads`, 128 by default). "
+    "gevent, measured beside it in section 3b when that section runs, holds them as greenlets "
+    "of one thread; the decision and its numbers are in docs/deploy.md. To hold more sockets, "
+    "add threads or workers (PostgreSQL) behind the proxy.", ""]
+
 
 def _why() -> list[str]:
     """Why each missed target was missed, once per kind of measure."""
