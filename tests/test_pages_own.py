@@ -133,7 +133,8 @@ def test_a_member_changes_their_own_category_and_the_group_page_shows_it(web, pe
         "csrf_token": csrf_of(form), "form": "category", "category": "carer"})
     assert same.status_code == 422
     assert re.search(r'id="category-category-error"[^>]*>No se ha podido hacer: '
-                     r'la categoría del miembro ya es carer', error_text(same))
+                     r'la categoría del miembro ya es familiar o persona cuidadora',
+                     error_text(same))
     unknown = bea.post(f"/groups/{group_id}/me/category", data={
         "csrf_token": csrf_of(form), "form": "category", "category": "king"})
     assert unknown.status_code == 422 and "Debe ser uno de:" in error_text(unknown)
@@ -219,7 +220,7 @@ def test_a_chair_changes_a_role_at_once_and_others_may_only_propose_it(web, peop
         "role": "note_taker", "action": "assign"})
     assert twice.status_code == 422
     assert re.search(r'id="role-role-error"[^>]*>No se ha podido hacer: '
-                     r'el miembro ya tiene el rol', error_text(twice))
+                     r'el miembro ya tiene el rol toma de notas', error_text(twice))
 
 
 def test_a_member_proposes_a_role_change_that_the_group_then_decides(web, people, room):

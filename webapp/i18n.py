@@ -393,15 +393,21 @@ def api_language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
-def translated(message: str, language: str | None = None) -> str:
+def translated(message: str, language: str | None = None, *, words: bool = False) -> str:
     """One error message in `language` (by default the API caller's); unknown messages stay
-    as they are."""
+    as they are. With `words` (for pages) the codes it names, such as a category or a role,
+    become their labels; the API keeps the codes scripts send."""
     language = language or api_language()
-    if language == "en":
+    if language == "en" and not words:
         return message
     with force_locale(language):
         for pattern, text in ERRORS:
             found = pattern.fullmatch(message)
             if found:
-                return str(text) % found.groupdict() if found.groupdict() else str(text)
+                parts = {key: str(CODE_LABELS[value]) if words and value in CODE_LABELS
+                         else value for key, value in found.groupdict().items()}
+                return str(text) % parts if parts else str(text)
     return message
+
+
+CODE_LABELS = {**CATEGORIES, **ROLES, **RULES, **SCOPES}

@@ -132,7 +132,7 @@ def _leaves(found) -> list[str]:
 def _translated(message) -> str:
     """A schema's or the domain's message in the page's language (the API's catalogue)."""
     found = FIELD_MESSAGES.get(str(message))
-    return found() if found else i18n.translated(str(message), str(get_locale()))
+    return found() if found else i18n.translated(str(message), str(get_locale()), words=True)
 
 
 def answer(done_message: str, target: str, *, position: int | None = None):
