@@ -1,10 +1,12 @@
 """A group's pages after a long history: the record starts at the latest entry, a proposal's
 page shows every vote on it, and the audit slider reaches the latest position, however many
-entries came before (they were cut at the first 500 once)."""
+entries came before (they were cut at the first 500 once); the reads behind them on SQLite and
+PostgreSQL."""
 
 import re
 
 from projections import queries
+from tests.helpers import found_group
 from tests.test_pages import browser, page
 from tests.test_record_paging import group_of
 
@@ -35,3 +37,27 @@ def test_the_pages_of_a_long_history_show_its_latest_entries(web, people):
     before = page(client, f"/groups/{group_id}/audit?at={latest - 1}")
     assert "presentó la propuesta «Al final»" in before
     assert "Bea votó a favor de «Al final»" not in before
+
+
+def test_the_page_queries_answer_alike_on_both_databases(database_url, projected):
+    """The reads the pages added (latest entries, a proposal's own entries, the record's bounds,
+    the open proposals of some groups, the folded position) on SQLite and PostgreSQL."""
+    app, runner = projected(database_url)
+    group_id, chair = found_group(app)
+    quiet, _ = found_group(app)
+    proposal = app.table_proposal(group_id, actor=chair, title="T", body="B",
+                                  scope="design").id
+    app.cast_vote(proposal, actor=chair, position="for")
+    runner.catch_up()
+    views = runner.views
+    record = queries.record_entries(views, group_id)
+    assert queries.newest_entries(views, group_id, limit=2) == record[-2:]
+    assert queries.newest_entries(views, group_id, as_of=record[1]["position"],
+                                  limit=5) == record[:2]
+    assert [e["type"] for e in queries.aggregate_entries(views, group_id, proposal)] == [
+        "Tabled", "VoteCast"]
+    assert queries.record_bounds(views, group_id) == (record[0]["position"],
+                                                      record[-1]["position"])
+    assert queries.folded_position(views, group_id) == record[-1]["position"]
+    assert [p["id"] for p in queries.open_proposals_in(views, [group_id, quiet])] == [proposal]
+    assert queries.open_proposals_in(views, [quiet]) == []
