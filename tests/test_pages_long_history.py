@@ -34,6 +34,7 @@ def test_the_pages_of_a_long_history_show_its_latest_entries(web, people):
     audit = page(client, f"/groups/{group_id}/audit")
     assert int(re.search(r'max="(\d+)"', audit).group(1)) == latest
     assert "Bea votó a favor de «Al final»" in audit
+    assert "Las 100 entradas más recientes hasta esta posición" in audit
     before = page(client, f"/groups/{group_id}/audit?at={latest - 1}")
     assert "presentó la propuesta «Al final»" in before
     assert "Bea votó a favor de «Al final»" not in before

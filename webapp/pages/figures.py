@@ -189,5 +189,6 @@ def audit_page(group_id: str):
     room = Room(group_id, person, at)
     return render_template("audit.html", room=room, at=at, first=first, last=last,
                            entries=room.entries(newest=AUDIT_ENTRIES),
+                           audit_entries=AUDIT_ENTRIES,
                            **power_figures(room), **principle_cards(room),
                            **level_figures(room))
