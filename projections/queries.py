@@ -256,8 +256,11 @@ def groups(views: ViewTables) -> list[str]:
 
 
 def _entries(views, group_id, since, as_of, limit=None) -> list[dict]:
+    """In the group's order: by position, which its `seq` follows, so that the index on
+    (group_id, position) both finds and orders a page (ordered by seq, every entry after
+    `since` was read and sorted before the first of the page was returned)."""
     statement = ("SELECT entry FROM view_record WHERE group_id = :group_id AND position > :since "
-                 "AND position <= :as_of ORDER BY seq")
+                 "AND position <= :as_of ORDER BY position")
     params = {"group_id": group_id, "since": since, "as_of": _upto(as_of)}
     if limit is not None:
         statement += " LIMIT :limit"
