@@ -152,7 +152,7 @@ class ViewTables:
     def write_page(self, writes: PageWrites, position: int, *, after: int) -> None:
         """Commit a page folded from the events after `after` up to `position`, if the views
         still stand at `after`; otherwise raise `PageOutOfOrder` and write nothing."""
-        with self._page_transaction() as cursor:
+        with self._page_transaction() as (cursor, reader):
             self._serialise(cursor)
             for table, rows in writes.rows.items():
                 if rows:
@@ -176,7 +176,7 @@ class ViewTables:
                     "closes_at": epoch_seconds(view["closes_at"]), "state": json.dumps(view)})
             # Checked after the writes: on SQLite this transaction now holds the write lock, on
             # PostgreSQL `_serialise` took a transaction lock, so the stored position is final.
-            stored = self._max_tracking_id(TRACKING_NAME, cursor) or 0
+            stored = self._max_tracking_id(TRACKING_NAME, reader) or 0
             if stored != after:
                 raise PageOutOfOrder(f"a page after position {after} was folded while the views "
                                      f"stand at {stored}")
@@ -187,7 +187,7 @@ class ViewTables:
             if writes.ledger is not None:
                 cursor.execute(self._sql(UPSERT_LEDGER), {"state": json.dumps(writes.ledger)})
             self._announce(cursor, position)  # delivered at the commit, not before
-            self._insert_tracking(cursor, Tracking(TRACKING_NAME, position))
+            self._insert_tracking(reader, Tracking(TRACKING_NAME, position))
 
     def position(self) -> int:
         return self.max_tracking_id(TRACKING_NAME) or 0
@@ -269,14 +269,15 @@ class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
 
     @contextmanager
     def _page_transaction(self):
-        """The page's transaction, committed without waiting for the disk: in WAL mode
+        """The page's transaction (a cursor for writes, one for the results read back),
+        committed without waiting for the disk: in WAL mode
         `synchronous = NORMAL` keeps every commit atomic and in order, and a power cut can only
         lose the last pages whole, their tracking record with them (the same file), which the
         runner then folds again from the log."""
         with self.datastore.get_connection(commit=True) as connection:
             connection.cursor().execute("PRAGMA synchronous = NORMAL")  # not within a transaction
             with connection.transaction(commit=True) as cursor:
-                yield cursor
+                yield cursor, cursor
 
     def _announce(self, cursor, position: int) -> None:
         pass  # SQLite followers poll the views' position
@@ -307,7 +308,8 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
 
     @contextmanager
     def _page_transaction(self):
-        """The page's transaction. Its statements go out together (psycopg's pipeline), waiting
+        """The page's transaction (a cursor for writes, one for the results read back). Its
+        statements go out together (psycopg's pipeline), waiting
         for answers only where a result is read (the position check, the tracking insert): a
         few round trips instead of one per statement. Its commit does not wait for the disk:
         the views are derived, and a crash that loses the last pages loses their tracking record
@@ -316,7 +318,9 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
                 connection.transaction():  # BEGIN and COMMIT ride the pipeline too
             cursor = connection.cursor()
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            yield cursor
+            # Results read back go through a cursor of their own: in a pipeline, a cursor that
+            # sent other statements may still hold one of their results when it fetches.
+            yield cursor, connection.cursor()
 
     def _announce(self, cursor, position: int) -> None:
         """Followers LISTEN: the notification is delivered when (and only if) this commits."""
