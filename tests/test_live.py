@@ -177,6 +177,13 @@ def test_a_slow_client_is_dropped_without_holding_up_the_others(web, people, gro
             size = frame[1] & 0x7F  # a server's unmasked text frame: 2, 4 or 10 header bytes
             sent[self.name].append(json.loads(frame[{126: 4, 127: 10}.get(size, 2):]))
 
+        def send_now(self, frame):
+            """A write that does not wait: a slow client's buffer is full, it takes nothing."""
+            if self.blocked:
+                return 0
+            self.send(frame)
+            return len(frame)
+
         def close(self, code=None, reason=None):
             self.closed = (code, reason)
 
@@ -315,3 +322,40 @@ def test_a_frame_encoded_once_is_read_as_the_same_text_by_a_client_that_agreed_o
     received = list(client.events())
     assert all(isinstance(event, TextMessage) for event in received)
     assert "".join(event.data for event in received) == text and received[-1].message_finished
+
+
+def test_frames_reach_a_socket_whole_and_in_order_when_a_write_takes_only_part():
+    """The hub writes to an up-to-date socket itself, without waiting; when the socket's buffer
+    takes only part of a frame, the rest and everything after it go through the sender thread,
+    in order. A real socket pair with a small buffer that nobody reads at first."""
+    import socket as sockets
+
+    from webapp.live.socket import _LockedSocket
+
+    ours, theirs = sockets.socketpair()
+    ours.setsockopt(sockets.SOL_SOCKET, sockets.SO_SNDBUF, 4096)
+
+    class Connection:
+        connected, sock = True, _LockedSocket(ours)
+
+        def close(self, code=None, reason=None):
+            self.connected = False
+
+    outbox = hub_module.Outbox("g")
+    sender = threading.Thread(target=send_all, args=(Connection(), outbox, None, None))
+    sender.start()
+    while outbox.writer is None:
+        threading.Event().wait(0.01)
+    messages = [hub_module.Message("event", n, f"{n:04d}" * 750) for n in range(1, 60)]
+    for message in messages:
+        outbox.offer(message)
+    assert not outbox.queue.empty() or outbox.writer is None  # the buffer filled up
+    expected, received = b"".join(m.frame for m in messages), bytearray()
+    while len(received) < len(expected):
+        received += theirs.recv(65536)
+    assert bytes(received) == expected
+    outbox.end(CloseReason.NORMAL_CLOSURE, "")
+    sender.join(timeout=10)
+    assert outbox.last_event == 59
+    ours.close()
+    theirs.close()

@@ -3,10 +3,13 @@
 The projection runner calls `Hub.heard(group_id, entries, changed)` in log order, on the process
 that folds and on every follower alike. The hub turns a call into messages once (JSON text and
 its websocket frame, the same bytes for every socket of the group: a thousand sockets cost one
-encoding, not a thousand) and offers them to each socket's `Outbox`, a bounded queue
-that the socket's own sender thread drains. Offering never blocks: a socket whose queue is full
-is dropped (its client resumes with `since=`), so one slow client never holds up the others or
-the runner.
+encoding, not a thousand) and offers them to each socket's `Outbox`. A socket that is up to date
+(its replay sent, nothing queued) is written at once by the offering thread, as much as the
+socket takes without waiting: a thousand sockets cost a thousand short writes from one thread,
+not a thousand threads woken in turn. Anything else goes to the outbox's bounded queue, which
+the socket's own sender thread drains in order (and what a write left unsent goes first).
+Offering never blocks: a socket whose queue is full is dropped (its client resumes with
+`since=`), so one slow client never holds up the others or the runner.
 """
 
 import json
@@ -14,6 +17,7 @@ import logging
 import queue
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wsproto.frame_protocol import CloseReason
@@ -62,26 +66,73 @@ GOING_AWAY = (CloseReason.GOING_AWAY, "the server is stopping")
 CLOSE = Message("close", None, "")  # the sender closes the socket when it gets here
 
 
+@dataclass(frozen=True)
+class Rest:
+    """What a direct write left unsent of a message: the sender sends it before anything else."""
+
+    kind: str
+    position: int | None
+    frame: bytes
+
+
 class Outbox:
-    """One socket's bounded queue of messages; `overflowed` once it could not keep up."""
+    """One socket's bounded queue of messages; `overflowed` once it could not keep up.
+
+    `writer`, while set, writes a frame to the socket without waiting and returns the bytes it
+    took: the sender sets it (`follow_directly`) whenever it has sent everything queued, and it
+    is dropped as soon as a message must be queued, so messages reach the socket in the order
+    offered, whichever thread writes them. `last_event` is the position of the last event sent
+    whole, by either, and `replayed` where the replay ended: what they cover is never sent
+    again (a follower's runner may hear of an event after the replay read it from the views)."""
 
     def __init__(self, group_id: str):
         self.group_id = group_id
-        self.queue: queue.Queue[Message] = queue.Queue(OUTBOX_SIZE)
+        self.queue: queue.Queue[Message | Rest] = queue.Queue(OUTBOX_SIZE)
         self.overflowed = False
         self.ending: tuple[int, str] | None = None  # the close code and reason, once asked
+        self.last_event = self.replayed = -1
+        self.writer: Callable[[bytes], int] | None = None
+        self._lock = threading.Lock()
+
+    def covered(self, message: Message | Rest) -> bool:
+        """Sent already: an event up to `last_event`, figures up to `replayed`."""
+        return ((message.kind == "event" and message.position <= self.last_event)
+                or (message.kind == "figures" and message.position <= self.replayed))
 
     def offer(self, message: Message) -> None:
-        try:
-            self.queue.put_nowait(message)
-        except queue.Full:
-            self.overflowed = True
+        with self._lock:
+            if self.writer is not None and message is not CLOSE and self.queue.empty():
+                if self.covered(message):
+                    return
+                try:
+                    written = self.writer(message.frame)
+                except OSError:
+                    written = 0  # the sender meets the error and ends the socket
+                if written == len(message.frame):
+                    if message.kind == "event":
+                        self.last_event = message.position
+                    return
+                self.writer = None
+                if written:
+                    message = Rest(message.kind, message.position, message.frame[written:])
+            try:
+                self.queue.put_nowait(message)
+            except queue.Full:
+                self.overflowed = True
+
+    def follow_directly(self, writer: Callable[[bytes], int]) -> None:
+        """The sender has sent everything queued: later messages may be written at once."""
+        with self._lock:
+            if self.queue.empty() and self.ending is None:
+                self.writer = writer
 
     def end(self, code: int, reason: str) -> None:
         """Ask the sender to close the socket after what is queued (at once when full)."""
-        if self.ending is None:
-            self.ending = (code, reason)
-            self.offer(CLOSE)
+        with self._lock:
+            if self.ending is not None:
+                return
+            self.ending, self.writer = (code, reason), None
+        self.offer(CLOSE)
 
 
 class Hub:

@@ -7,10 +7,12 @@ the API), the caller's right to read the group (non-members get 404), and `since
 
 Each socket then has three threads: flask-sock's handler thread receives commands, simple-
 websocket's thread reads frames and sends pings, and a sender thread of its own sends, in order,
-what the hub queues for it (see `webapp.live.hub`); it is the only thread that sends messages.
+the replay and what the hub queues for it; while nothing is queued, the hub writes new messages
+to the socket itself (see `webapp.live.hub`). Writes are serialised by the socket's lock.
 """
 
 import logging
+import os
 import threading
 from urllib.parse import urlsplit
 
@@ -73,7 +75,18 @@ def _admit():
                                   and int(since) <= MAX_POSITION):
         return error_response(422, {"since": ["a log position: a whole number, 0 or more"]})
     g.live_since = None if since is None else int(since)
+    # Subscribed before the upgrade is answered: whatever is folded once the client knows it
+    # is connected reaches it (its own next vote included), queued until the sender starts.
+    g.live_outbox = hub().subscribe(group_id)
     return None
+
+
+@live.teardown_request
+def _unsubscribe(_error) -> None:
+    """An outbox whose socket never opened (a failed upgrade) is not left subscribed."""
+    outbox = g.pop("live_outbox", None)
+    if outbox is not None:
+        hub().unsubscribe(outbox)
 
 
 def _check_member(group_id: str, person: dict) -> None:
@@ -83,7 +96,7 @@ def _check_member(group_id: str, person: dict) -> None:
 @sock.route("/ws/groups/<group_id>", bp=live)
 def group_socket(ws, group_id: str):
     wrap_socket(ws)
-    outbox = hub().subscribe(group_id)  # before the replay: nothing falls between the two
+    outbox = g.live_outbox  # subscribed before the replay: nothing falls between the two
     sender = threading.Thread(target=send_all, name="reciproca-ws-sender",
                               args=(ws, outbox, hub(), g.live_since), daemon=True)
     sender.start()
@@ -120,31 +133,31 @@ def _still_allowed(group_id: str) -> bool:
 
 
 def send_all(ws, outbox: Outbox, hub: Hub, since: int | None) -> None:
-    """The socket's only sender: the replay after `since`, then live messages, in log order,
-    skipping what the replay already covered."""
-    last_event = replayed = since if since is not None else -1
+    """The socket's sender: the replay after `since`, then live messages, in log order,
+    skipping what the replay already covered; whenever nothing is queued, the hub may write
+    the next messages itself (see `Outbox`)."""
+    outbox.last_event = since if since is not None else -1
     try:
         if since is not None:
             for messages in hub.replay(outbox.group_id, since):
                 for message in messages:
                     send(ws, message)
                     if message.kind == "event":
-                        last_event = message.position
-            replayed = last_event
+                        outbox.last_event = message.position
+        outbox.replayed = outbox.last_event
         while not outbox.overflowed:
+            outbox.follow_directly(lambda frame: ws.sock.send_now(frame) if ws.connected else 0)
             message = outbox.queue.get()
             if message is CLOSE:
                 break
-            if message.kind == "event" and message.position <= last_event:
+            if outbox.covered(message):
                 continue  # sent by the replay already
-            if message.kind == "figures" and message.position <= replayed:
-                continue
             send(ws, message)
             if message.kind == "event":
-                last_event = message.position
+                outbox.last_event = message.position
         if outbox.overflowed:
             ws.close(CloseReason.TRY_AGAIN_LATER,
-                     f"too far behind: reconnect with since={max(last_event, 0)}")
+                     f"too far behind: reconnect with since={max(outbox.last_event, 0)}")
         else:
             ws.close(*outbox.ending)
     except (ConnectionClosed, OSError):
@@ -177,6 +190,18 @@ class _LockedSocket:
         with self._lock:
             self._raw.sendall(data)
         return len(data)
+
+    def send_now(self, data: bytes) -> int:
+        """What the socket takes of `data` without waiting: the bytes written, 0 when its
+        buffer is full or another thread is sending on it."""
+        if not self._lock.acquire(blocking=False):
+            return 0
+        try:  # not `send`: with a timeout set, Python waits for room before it gives up
+            return os.write(self._raw.fileno(), data)  # non-blocking: the timeout made it so
+        except (BlockingIOError, InterruptedError):
+            return 0
+        finally:
+            self._lock.release()
 
     def __getattr__(self, name):
         return getattr(self._raw, name)
