@@ -30,11 +30,10 @@ VOTE_PROFILE = """\
       200    0.105    0.001    0.466    0.002 flask/app.py:1271(preprocess_request)
 18400/800    0.051    0.000    0.150    0.000 copy.py:128(deepcopy)"""
 WHY = {
-    "votes": "A vote over HTTP does, beside the bare endpoint's one insert and commit: 13 SQL "
+    "votes": "A vote over HTTP does, beside the bare endpoint's one insert and commit: 10 SQL "
              "statements counting transaction control (the token and its account in one; the "
-             "voter's standing in the read models; the proposal's and the group's events since "
-             "they were cached; the insert; the library wraps each read in BEGIN and "
-             "ROLLBACK), no new connection, and one copy of a cached aggregate (the proposal it "
+             "voter's standing in the read models; the group's events since it was cached; the "
+             "insert; the library wraps each read in BEGIN and ROLLBACK), no new connection, and one copy of a cached aggregate (the proposal it "
              "changes; 200 of the 800 deep copies in the profile, the rest are the answer's "
              "three fields), all counted in tests/test_command_cost.py. In process a vote costs "
              "about what a bare `save()` does (both wait for the commit's fsync). Over HTTP the "

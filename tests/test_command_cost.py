@@ -17,7 +17,7 @@ import eventsourcing.application
 import pytest
 
 import domain.application
-from domain.errors import NotAMember
+from domain.errors import NotAMember, ProposalClosed
 from tests.conftest import PASSWORD
 from tests.helpers import admit, found_group
 from webapp.app import create_app
@@ -219,15 +219,37 @@ def test_a_request_opens_no_connection_copies_nothing_read_only_and_costs_the_sa
             requests.cost(vote(n))
             requests.cost(read)
         # A vote: the token (1), the membership from the read models (3: the library's reads
-        # are BEGIN, SELECT, ROLLBACK), the proposal's and the group's events since cached (6),
-        # the insert (3). With an Idempotency-Key, its claim (3) and its answer (3).
+        # are BEGIN, SELECT, ROLLBACK), the group's events since cached (3; the proposal's are
+        # not read: its save would conflict), the insert (3). With an Idempotency-Key, its
+        # claim (3) and its answer (3).
         votes = [requests.cost(vote(n)) for n in range(4)]
-        assert votes == [{"statements": 13, "connections": 0, "copies": 1}] * 4
+        assert votes == [{"statements": 10, "connections": 0, "copies": 1}] * 4
         keyed = [requests.cost(vote(n, **{"Idempotency-Key": f"k{n}"})) for n in range(4)]
-        assert keyed == [{"statements": 19, "connections": 0, "copies": 1}] * 4
+        assert keyed == [{"statements": 16, "connections": 0, "copies": 1}] * 4
         # A record page: the token, the membership, the group's state, the page, its
         # proposals, the texts, the names (accounts, the group's events since cached, texts).
         reads = [requests.cost(read) for _ in range(3)]
         assert reads == [{"statements": 18, "connections": 0, "copies": 0}] * 3
     finally:
         requests.close()
+
+
+def test_a_stale_cached_proposal_never_lets_through_what_the_stored_one_refuses(app_on,
+                                                                              sqlite_url):
+    """A command that changes a proposal starts from the cached copy without reading what other
+    processes stored since: its save then conflicts, and it is decided again on the stored one."""
+    one, other = app_on(sqlite_url), app_on(sqlite_url)
+    group_id, chair = found_group(one)
+    ana = admit(one, group_id, chair)
+    proposal_id = one.table_proposal(group_id, actor=chair, title="Horario", body="De tarde",
+                                     scope="delivery").id
+    one.cast_vote(proposal_id, actor=ana, position="for")  # `one` caches the proposal
+    other.cast_vote(proposal_id, actor=ana, position="against", request_id="key-1")
+    written = one.recorder.max_notification_id()
+    one.cast_vote(proposal_id, actor=ana, position="against", request_id="key-1")  # a retry
+    assert one.recorder.max_notification_id() == written  # recognised: nothing written twice
+    other.close_proposal(proposal_id, actor=chair)
+    with pytest.raises(ProposalClosed):
+        one.cast_vote(proposal_id, actor=ana, position="for")
+    assert one.recorder.max_notification_id() == written + 2  # the close and its decision
+    assert one.proposal(proposal_id).ballots == {ana: "against"}
