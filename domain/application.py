@@ -137,7 +137,7 @@ class Reciproca(Application):
             return [Group.found(id=group_id, actor=actor, rule=rule, category=category,
                                 at=self._now(), **refs)]
 
-        return self._create(group_id, attempt, kept)
+        return self._create(group_id, attempt, kept, repeatable=bool(request_id))
 
     def admit_member(self, group_id: object, *, actor: str, member_id: str, display_name: str,
                      category: str, role: str = "member") -> Recorded:
@@ -219,7 +219,7 @@ class Reciproca(Application):
                                    body=body_ref, scope=scope, kind=kind, rule=own_rule,
                                    change=change, closes_at=closes_at, at=self._now(group))]
 
-        return self._create(proposal_id, attempt, kept)
+        return self._create(proposal_id, attempt, kept, repeatable=bool(request_id))
 
     def amend_proposal(self, proposal_id: object, *, actor: str, title: str, body: str
                        ) -> Recorded:
@@ -417,7 +417,7 @@ class Reciproca(Application):
             return [Contribution.record(event_class, id=contribution_id, group=group,
                                         actor=actor, at=self._now(group), **details)]
 
-        return self._create(contribution_id, attempt, kept)
+        return self._create(contribution_id, attempt, kept, repeatable=bool(request_id))
 
     def _change_group(self, group_id, change: Callable[[Group, datetime], None],
                       result_id: str, kept: Texts | None = None) -> Recorded:
@@ -431,10 +431,11 @@ class Reciproca(Application):
         done = self._save(gid, [gid], attempt, kept)
         return Recorded(result_id, done.position)
 
-    def _create(self, new_id: UUID, attempt, kept: Texts) -> Recorded:
+    def _create(self, new_id: UUID, attempt, kept: Texts, *, repeatable: bool) -> Recorded:
         """Save a new aggregate; an id derived from a repeated request id that already exists
-        means the first request succeeded, so answer as it would have."""
-        if self._exists(new_id):
+        means the first request succeeded, so answer as it would have. A random id (no request
+        id: `repeatable` false) is new, so nothing is read to check it."""
+        if repeatable and self._exists(new_id):
             return Recorded(str(new_id), self.recorder.max_notification_id() or 0)
         return self._save(new_id, [new_id], attempt, kept, created=new_id)
 

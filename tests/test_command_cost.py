@@ -27,7 +27,7 @@ class Meter:
     """Counts full replays per aggregate, events read and event-store writes of one app."""
 
     def __init__(self, app, monkeypatch):
-        self.replays, self.events_read, self.writes = Counter(), 0, 0
+        self.replays, self.events_read, self.writes, self.reads = Counter(), 0, 0, 0
         repository, recorder = app.repository, app.recorder
         reconstruct, select, insert = (repository._reconstruct_aggregate, recorder.select_events,
                                        recorder.insert_events)
@@ -38,6 +38,7 @@ class Meter:
 
         def counted_select(*args, **kwargs):
             found = select(*args, **kwargs)
+            self.reads += 1
             self.events_read += len(found)
             return found
 
@@ -51,7 +52,7 @@ class Meter:
 
     def reset(self):
         self.replays.clear()
-        self.events_read = self.writes = 0
+        self.events_read = self.writes = self.reads = 0
 
 
 def busy_group(app, members: int, votes: int):
@@ -253,3 +254,15 @@ def test_a_stale_cached_proposal_never_lets_through_what_the_stored_one_refuses(
         one.cast_vote(proposal_id, actor=ana, position="for")
     assert one.recorder.max_notification_id() == written + 2  # the close and its decision
     assert one.proposal(proposal_id).ballots == {ana: "against"}
+
+
+def test_creating_reads_the_store_first_only_for_an_id_a_request_id_may_repeat(app, monkeypatch):
+    group_id, chair = found_group(app)
+    meter = Meter(app, monkeypatch)
+    # The group's events since cached; with a request id, whether its proposal exists first
+    # (the repeat finds it, so it loads no group and writes nothing).
+    for request_id, reads, writes in ((None, 1, 1), ("key-1", 2, 1), ("key-1", 1, 0)):
+        meter.reset()
+        app.table_proposal(group_id, actor=chair, title="Horario", body="De tarde",
+                           scope="delivery", request_id=request_id)
+        assert (meter.reads, meter.writes) == (reads, writes), request_id
