@@ -63,9 +63,9 @@ WHY = {
                "parts are encoding each record row as JSON and the composite fold itself.",
     "fan-out": "Reciproca's time includes the vote itself (the command, its commit, the fold) "
                "before any socket is written; the bare broadcast only hands a message over. "
-               "The hub frames each message once, but each socket still has its own sender "
-               "thread: at 1,000 sockets one worker wakes 1,000 threads that take the GIL in "
-               "turn on 2 cores, the same hand-off the bare broadcast pays.",
+               "The hub frames each message once and writes every up-to-date socket itself, "
+               "without waiting (a socket with something queued gets it from its own sender "
+               "thread); the bare broadcast wakes a thread per socket.",
     "cross-process": "From the event's time to B's client: A's command commits and the store "
                      "NOTIFYs A's runner; A reads the new event, folds it and commits the page "
                      "(a few round trips, pipelined) with a NOTIFY; B's runner reads the new "
