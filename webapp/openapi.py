@@ -31,7 +31,8 @@ BODY_ERRORS = (400, 413)  # a request with a body: not readable as JSON, or too 
 
 # (method, path, summary, request body schema, success status, success schema, error statuses)
 OPERATIONS = [
-    ("post", "/api/session", "Sign in", schemas.SignInIn, 201, schemas.PersonOut, (401, 422, 429)),
+    ("post", "/api/session", "Sign in", schemas.SignInIn, 201, schemas.PersonOut,
+     (401, 422, 429, 503)),
     ("get", "/api/session", "Who is signed in", None, 200, schemas.PersonOut, (401,)),
     ("delete", "/api/session", "Sign out everywhere", None, 204, None, (401,)),
     ("post", "/api/groups", "Found a group", schemas.GroupIn, 201, schemas.Written, (401, 422)),
@@ -79,13 +80,13 @@ OPERATIONS = [
     ("get", "/api/invitations/{secret}", "What an invitation offers (no sign-in)", None, 200,
      schemas.InvitationPreview, (404, 410)),
     ("post", "/api/invitations/{secret}/accept", "Accept: join, with a new account if not "
-     "signed in", schemas.NewAccountIn, 201, schemas.Joined, (403, 404, 409, 410, 422)),
+     "signed in", schemas.NewAccountIn, 201, schemas.Joined, (403, 404, 409, 410, 422, 503)),
     ("post", "/api/me/password", "Change my password (every other session ends)",
-     schemas.PasswordChangeIn, 204, None, (401, 422)),
+     schemas.PasswordChangeIn, 204, None, (401, 422, 429, 503)),
     ("post", "/api/password-resets", "Ask for a password-reset link by email", schemas.ResetRequestIn,
      202, None, (422, 503)),
     ("post", "/api/password-resets/{secret}", "Set a new password with a reset link",
-     schemas.ResetIn, 204, None, (404, 410, 422)),
+     schemas.ResetIn, 204, None, (404, 410, 422, 503)),
     ("get", "/api/groups/{group_id}/record", "The shared record", None, 200, schemas.RecordOut,
      (401, 404, 422, 503)),
     ("get", "/api/groups/{group_id}/power-balance", "The power balance", None, 200,
