@@ -44,11 +44,12 @@ WHY = {
              "read models (encoding the group's state and figures as JSON at every page is its "
              "largest part) and the rest gunicorn's loop; a vote costs the worker about 3 times "
              "the bare endpoint's CPU. The runner's work per vote is what is left to cut. On "
-             "PostgreSQL the two workers' votes on that one proposal do not take turns (the "
-             "lock that orders them is per process): they conflict, and a conflicting vote is "
-             "tried again after a growing random pause, up to 8 times (then 409); those pauses "
-             "are the p99. A lock per aggregate across processes would make them wait instead. "
-             "Profile:\n\n```\n" + VOTE_PROFILE + "\n```",
+             "PostgreSQL the two workers' votes on that one proposal take turns through an "
+             "advisory lock (docs/operations.md): no vote conflicts or waits out a retry's "
+             "pause, but every vote of that proposal waits for the one before it in either "
+             "process, and each holds the lock for the lock's own two round trips, the "
+             "proposal's fast-forward read and the insert. In process the lock and the read "
+             "are what a vote costs beyond a bare `save()`. Profile:\n\n```\n" + VOTE_PROFILE + "\n```",
     "longest history": "Replays, statements and copies per vote are the same at 10 and at 400 "
                        "votes of history (counted in tests/test_command_cost.py): no cached "
                        "aggregate is copied to be read, and the one a vote copies (its "

@@ -11,7 +11,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID, NAMESPACE_URL, uuid4, uuid5
@@ -54,26 +55,26 @@ def as_person_id(value: object, field: str = "actor") -> str:
 
 
 class _StripedLocks:
-    """A fixed set of locks; an aggregate id always maps to the same one."""
+    """A fixed set of locks; an aggregate id always maps to the same one (a UUID's hash is its
+    integer's, the same in every process). `shared(stripes)`, when given, also holds the
+    stripes across processes, taken after this process's own and in the same order (so no
+    deadlock): then writers of one aggregate on several servers take turns instead of
+    conflicting and retrying."""
 
-    def __init__(self, stripes: int = 64):
+    def __init__(self, stripes: int = 64,
+                 shared: Callable[[list[int]], AbstractContextManager] | None = None):
         self._locks = [threading.Lock() for _ in range(stripes)]
+        self._shared = shared
 
-    def holding(self, *ids: UUID) -> "_Held":
-        return _Held(sorted({hash(i) % len(self._locks) for i in ids}), self._locks)
-
-
-class _Held:
-    def __init__(self, stripes: list[int], locks: list[threading.Lock]):
-        self._locks = [locks[s] for s in stripes]  # always taken in the same order: no deadlock
-
-    def __enter__(self) -> None:
-        for lock in self._locks:
-            lock.acquire()
-
-    def __exit__(self, *exc) -> None:
-        for lock in reversed(self._locks):
-            lock.release()
+    @contextmanager
+    def holding(self, *ids: UUID) -> Iterator[None]:
+        stripes = sorted({hash(i) % len(self._locks) for i in ids})
+        with ExitStack() as held:
+            for stripe in stripes:
+                held.enter_context(self._locks[stripe])
+            if self._shared is not None:
+                held.enter_context(self._shared(stripes))
+            yield
 
 
 # A command costs the same on day 1,000 as on day 1: aggregates stay cached and are brought up to
@@ -98,12 +99,14 @@ class Reciproca(Application):
     name = "Reciproca"
 
     def __init__(self, env: Mapping[str, str], *, texts: TextStore,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None,
+                 shared_locks: Callable[[list[int]], AbstractContextManager] | None = None):
         self.texts = texts
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._last_time = datetime.min.replace(tzinfo=timezone.utc)
         self._time_lock = threading.Lock()
-        self._locks = _StripedLocks()
+        self._locks = _StripedLocks(shared=shared_locks)
+        self.shared_locks = shared_locks  # closed by whoever made them
         # Told the position of the last event of each save, after it commits (in-process).
         self.save_listeners: list[Callable[[int], None]] = []
         super().__init__({**AGGREGATE_CACHE, **env})
@@ -486,7 +489,12 @@ class Reciproca(Application):
         since: the command saves the proposal, so a stale copy only makes the save conflict
         (`_save` then brings it up to date and tries again), and nothing a stale proposal
         refuses could be allowed now (closed stays closed, a request seen stays seen, a vote
-        cast stays cast). One read fewer while the proposal's lock is held."""
+        cast stays cast). One read fewer while the proposal's lock is held. When other
+        processes write too (shared locks), it is brought up to date instead: they take turns,
+        so that read is all it costs, where a stale copy would conflict whenever another
+        process wrote last."""
+        if self.shared_locks is not None:
+            return self._load(pid, Proposal, changing=True)
         try:
             cached = self.repository.cache.get(pid)
         except KeyError:

@@ -6,6 +6,8 @@ the database (not only in the in-process lock), so the bounded retries are exerc
 
 import threading
 
+from eventsourcing.persistence import RecordConflictError
+
 import pytest
 
 from tests.helpers import admit, found_group, stored_events
@@ -86,3 +88,43 @@ def test_close_racing_a_departure_decides_on_the_membership_it_saw(database_url)
     finally:
         for a in apps:
             close(a)
+
+
+def test_two_processes_writing_one_proposal_take_turns_instead_of_conflicting(postgres_url):
+    """On PostgreSQL the application's per-aggregate locks are also advisory locks across
+    processes: writers of one proposal on two servers wait for each other, so no insert
+    conflicts and nobody waits out a retry's pause."""
+    apps = [open_application(postgres_url) for _ in range(2)]
+    conflicts = []
+    for app in apps:
+        save = app.save
+
+        def counted(*aggregates, _save=save, **kwargs):
+            try:
+                return _save(*aggregates, **kwargs)
+            except RecordConflictError:
+                conflicts.append(aggregates)
+                raise
+
+        app.save = counted
+    try:
+        group_id, chair = found_group(apps[0])
+        voters = [chair] + [admit(apps[0], group_id, chair) for _ in range(VOTERS - 1)]
+        proposal_id = apps[0].table_proposal(group_id, actor=chair, title="Abrir los sábados",
+                                             body="Horario ampliado", scope="delivery").id
+        start = threading.Barrier(VOTERS)
+
+        def vote(n, voter):
+            start.wait()
+            apps[n % 2].cast_vote(proposal_id, actor=voter, position="for")
+
+        threads = [threading.Thread(target=vote, args=(n, v)) for n, v in enumerate(voters)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert apps[1].proposal(proposal_id).votes_cast == VOTERS
+        assert conflicts == []
+    finally:
+        for app in apps:
+            close(app)

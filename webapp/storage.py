@@ -17,6 +17,7 @@ from projections.store import ViewTables, open_views
 from webapp.accounts import Accounts
 from webapp.invitations import Invitations
 from webapp.mail import Outbox
+from webapp.shared_locks import AdvisoryStripes
 from webapp.sql import Database
 from webapp.texts import SqlTextStore, recorder_topic
 
@@ -39,7 +40,8 @@ def open_application(url: str, *, clock: Callable[[], datetime] | None = None,
     texts = SqlTextStore(url)
     settings = library_settings(url, create_tables=create_tables)
     settings["APPLICATION_RECORDER_TOPIC"] = recorder_topic(texts.db.dialect)
-    return Reciproca(settings, texts=texts, clock=clock)
+    shared = AdvisoryStripes(url) if path is None else None
+    return Reciproca(settings, texts=texts, clock=clock, shared_locks=shared)
 
 
 def initialise(url: str) -> bool:
@@ -83,6 +85,8 @@ def close_views(views: ViewTables) -> None:
 def close(app: Reciproca) -> None:
     app.close()
     app.texts.close()
+    if app.shared_locks is not None:
+        app.shared_locks.close()
 
 
 def safe_url(url: str) -> str:
